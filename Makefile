@@ -1,0 +1,130 @@
+# slab - a formally specified slab heap.
+#
+#   make             build build/libslab.a and run the demo (heap map)
+#   make check       everything CI runs: unit tests, proof replay, fuzz
+#                    corpus replay, cross builds; ends "N passed, N failed"
+#   make prove       replay the proofs from the committed cache (offline)
+#   make prove-full  re-prove every goal from an empty cache, refresh it
+#   make fuzz        run the libFuzzer harnesses for FUZZ_SECONDS each
+#   make clean
+#
+# Every target installs the tools it needs first (ci/install-tools.sh),
+# so a fresh Debian machine needs nothing by hand.
+
+BUILD    := build
+SRC      := src/slab.c src/slab_inspect.c src/heap_pages.c src/page_block.c \
+            src/slab_layout.c
+HDR      := $(wildcard src/*.h)
+WARN     := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wcast-align -Werror
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
+TOOLS    := ci/install-tools.sh
+ARM_CC   := arm-none-eabi-gcc
+ARM_FLAGS := -mcpu=cortex-m4 -mthumb -Os
+
+# Proofs: the files proved so far, and how.
+PROVED   := src/page_block.c src/slab_layout.c
+WP_CACHE := proofs/cache
+WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
+            -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
+            -wp-cache-dir $(WP_CACHE)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all lib demo check unit prove prove-full cross fuzz fuzz-replay clean \
+        tools-build tools-test tools-prove tools-fuzz tools-cross
+
+all: demo
+
+tools-build:
+	@$(TOOLS) build
+tools-test:
+	@$(TOOLS) build test
+tools-prove:
+	@$(TOOLS) prove
+tools-fuzz:
+	@$(TOOLS) build fuzz
+tools-cross:
+	@$(TOOLS) build test cross
+
+# ---- the library ----------------------------------------------------------
+
+$(BUILD)/obj/%.o: src/%.c $(HDR) | $(BUILD)/obj
+	$(CC) $(WARN) $(CFLAGS) -Isrc -c $< -o $@
+
+$(BUILD)/libslab.a: $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj:
+	mkdir -p $@
+
+lib: tools-build $(BUILD)/libslab.a
+
+$(BUILD)/demo: examples/demo.c $(BUILD)/libslab.a
+	$(CC) $(WARN) $(CFLAGS) -Isrc $< $(BUILD)/libslab.a -o $@
+
+demo: tools-build $(BUILD)/demo
+	./$(BUILD)/demo
+
+# ---- tests ----------------------------------------------------------------
+
+$(BUILD)/test_slab: tests/test_slab.c $(wildcard tests/*.h) $(SRC) $(HDR)
+	@mkdir -p $(BUILD)
+	$(CC) $(WARN) -O1 -g $(SAN) -Isrc tests/test_slab.c $(SRC) -lcmocka -o $@
+
+unit: tools-test $(BUILD)/test_slab
+	./$(BUILD)/test_slab
+
+check:
+	@ci/check.sh
+
+# ---- proofs ---------------------------------------------------------------
+
+# Replay: every goal must come from the committed cache; a goal missing
+# from it (a stale cache) fails rather than silently re-proving.
+prove: tools-prove
+	@mkdir -p $(BUILD)
+	frama-c $(WP_FLAGS) -wp-cache offline $(PROVED) > $(BUILD)/prove.log 2>&1 || true
+	@ci/proof-summary.sh $(BUILD)/prove.log
+
+# Full re-proof from an empty cache; the fresh cache replaces the old one.
+prove-full: tools-prove
+	@mkdir -p $(BUILD)
+	rm -rf $(WP_CACHE) && mkdir -p $(WP_CACHE)
+	frama-c $(WP_FLAGS) -wp-cache update $(PROVED) > $(BUILD)/prove-full.log 2>&1 || true
+	@ci/proof-summary.sh $(BUILD)/prove-full.log
+
+# ---- cross builds -----------------------------------------------------------
+
+cross: tools-cross
+	@mkdir -p $(BUILD)/m32 $(BUILD)/arm
+	for f in $(SRC); do \
+	  $(CC) -m32 $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).o || exit 1; \
+	  $(ARM_CC) $(ARM_FLAGS) $(WARN) -Isrc -c $$f -o $(BUILD)/arm/$$(basename $$f .c).o || exit 1; \
+	  clang $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).clang.o || exit 1; \
+	  clang -m32 $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).clang32.o || exit 1; \
+	done
+
+# ---- fuzzing ----------------------------------------------------------------
+
+$(BUILD)/replay_ops: fuzz/fuzz_ops.c fuzz/replay_main.c $(SRC) $(HDR)
+	@mkdir -p $(BUILD)
+	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g $(SAN) -Isrc \
+	  fuzz/fuzz_ops.c fuzz/replay_main.c $(SRC) -o $@
+
+fuzz-replay: tools-test $(BUILD)/replay_ops
+	./$(BUILD)/replay_ops fuzz/corpus/ops
+
+$(BUILD)/fuzz_ops: fuzz/fuzz_ops.c $(SRC) $(HDR)
+	@mkdir -p $(BUILD)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -Isrc fuzz/fuzz_ops.c $(SRC) -o $@
+
+fuzz: tools-fuzz $(BUILD)/fuzz_ops
+	mkdir -p $(BUILD)/corpus-ops
+	./$(BUILD)/fuzz_ops -max_total_time=$(FUZZ_SECONDS) \
+	  -dict=fuzz/fuzz_ops.dict $(BUILD)/corpus-ops fuzz/corpus/ops
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# ci/check.sh - everything `make check` runs, with one verdict at the end.
+#
+# Each step runs to completion even if an earlier one failed, so one run
+# shows every problem. Unit tests count one each (cmocka's own tally); every
+# other step (proof replay, fuzz corpus replay, demo, each cross build)
+# counts as one check. The last line is "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p build
+passed=0
+failed=0
+failed_steps=""
+
+ci/install-tools.sh build test prove fuzz cross || { echo "tool install failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# step NAME COMMAND...: run, show the tail of its log on failure, count it.
+step() {
+    local name=$1; shift
+    local log="build/check-$name.log"
+    printf '== %s\n' "$name"
+    if "$@" >"$log" 2>&1; then
+        passed=$((passed + 1))
+        tail -n 3 "$log" | sed 's/^/   /'
+    else
+        failed=$((failed + 1))
+        failed_steps="$failed_steps $name"
+        tail -n 40 "$log" | sed 's/^/   /'
+        printf '   FAILED: %s (log: %s)\n' "$name" "$log"
+    fi
+}
+
+# Unit tests: cmocka reports each test; add its counts.
+printf '== unit tests (cmocka, ASan+UBSan)\n'
+if make -s build/test_slab >build/check-unit-build.log 2>&1; then
+    ./build/test_slab 2>&1 | tee build/check-unit.log
+    ok=$(grep -E '^\[  PASSED  \] [0-9]+ test' build/check-unit.log | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
+    bad=$(grep -E '^\[  FAILED  \] [0-9]+ test' build/check-unit.log | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
+    ok=${ok:-0}; bad=${bad:-0}
+    if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+    passed=$((passed + ok)); failed=$((failed + bad))
+    [ "$bad" -eq 0 ] || failed_steps="$failed_steps unit"
+else
+    cat build/check-unit-build.log
+    failed=$((failed + 1)); failed_steps="$failed_steps unit-build"
+fi
+
+step proofs make -s prove
+step fuzz-replay make -s fuzz-replay
+step demo make -s demo
+step cross-builds make -s cross
+
+printf '\n'
+[ -z "$failed_steps" ] || printf 'failed:%s\n' "$failed_steps"
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,75 @@
+/*
+ * page_spec.h - ACSL vocabulary of one class page (src/page_block.h).
+ *
+ * Read only by Frama-C (included under __FRAMAC__). Written as predicates
+ * over the page's bookkeeping `m`; the words of the page itself appear only
+ * in the contracts that read or write a link.
+ *
+ * Requirements this file serves (spec/REQUIREMENTS.md):
+ *   R3 a handed-out block lies inside its page's carved part, at a block
+ *      start;  R4 a block is never handed out twice (allocated bit);
+ *   R6 a link read from a free block is validated before use.
+ */
+#ifndef PAGE_SPEC_H
+#define PAGE_SPEC_H
+
+/*@
+  // Bits are kept per 16-byte granule.
+  logic integer PAGE_GRANULES = SLAB_PAGE_SIZE / 16;
+
+  // The granule that owns the block starting at byte offset off.
+  logic integer granule(integer off) = off / 16;
+
+  // Is granule g marked allocated?
+  predicate bit_set{L}(page_meta *m, integer g) =
+    ((\at(m->bits[g / 32], L) >> (g % 32)) & 1) != 0;
+
+  // No granule changed between labels A and B.
+  predicate bits_unchanged{A, B}(page_meta *m) =
+    \forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>
+      \at(m->bits[w], A) == \at(m->bits[w], B);
+
+  // off is the start of a carved block of the page.
+  predicate block_start{L}(page_meta *m, integer off) =
+    0 <= off && off + \at(m->size, L) <= \at(m->carved, L) &&
+    off % \at(m->size, L) == 0;
+
+  // Nothing left to hand out: no free block and no room to carve one.
+  predicate page_full{L}(page_meta *m) =
+    \at(m->nfree, L) == 0 &&
+    \at(m->carved, L) + \at(m->size, L) > SLAB_PAGE_SIZE;
+
+  // Stepping from one block start to the next stays on block starts.
+  lemma mod_step: \forall integer a, b; b > 0 && a >= 0 && a % b == 0 ==>
+    (a + b) % b == 0;
+
+  // An all-zero word has no bit set.
+  lemma zero_word_no_bit: \forall integer k; 0 <= k < 32 ==> ((0 >> k) & 1) == 0;
+
+  // The shape every function on a page relies on, invariant or not.
+  predicate page_shape{L}(page_meta *m) =
+    16 <= \at(m->size, L) <= SLAB_PAGE_SIZE && \at(m->size, L) % 4 == 0 &&
+    \at(m->carved, L) <= SLAB_PAGE_SIZE &&
+    \at(m->carved, L) % \at(m->size, L) == 0;
+
+  // No granule past the carved part is marked.
+  predicate bits_past_carved_clear{L}(page_meta *m) =
+    \forall integer g; \at(m->carved, L) / 16 <= g < PAGE_GRANULES ==>
+      !bit_set{L}(m, g);
+
+  // The page invariant.
+  //  - the block size is a legal class size;
+  //  - the carved part lies in the page, and holds at least one 16-byte
+  //    granule per block counted as used or free (so counts cannot overflow);
+  //  - while the list is not empty, its head is a free carved block;
+  //  - no granule past the carved part is marked.
+  predicate page_ok{L}(page_meta *m) =
+    page_shape{L}(m) &&
+    16 * (\at(m->used, L) + \at(m->nfree, L)) <= \at(m->carved, L) &&
+    (\at(m->nfree, L) > 0 ==>
+       block_start{L}(m, \at(m->head, L)) &&
+       !bit_set{L}(m, granule(\at(m->head, L)))) &&
+    bits_past_carved_clear{L}(m);
+*/
+
+#endif /* PAGE_SPEC_H */

@@ -1,0 +1,68 @@
+/*
+ * heap_internal.h - the heap's own bookkeeping, shared by the files of src/.
+ * Not part of the public API.
+ *
+ * Arena layout, lowest address first:
+ *
+ *   [padding to 16] [struct slab_heap] [page_meta x npages] [padding to a
+ *   page boundary] [page 0] [page 1] ... [page npages-1] [unused tail]
+ *
+ * Every page is in exactly one state:
+ *   PAGE_FREE        on the pool list (h->pool_head);
+ *   PAGE_CLASS       cut into blocks of class meta.cls; on the class's
+ *                    partial list (h->partial[cls]) exactly when it has a
+ *                    block to hand out; at most one page per class is empty
+ *                    (h->empty[cls]), and it stays on the partial list so a
+ *                    class that allocates and frees one block in a loop does
+ *                    not move pages at all;
+ *   PAGE_LARGE       first page of a large block of meta.run pages;
+ *   PAGE_LARGE_TAIL  a later page of a large block.
+ * Lists link pages by index through meta.next / meta.prev; HEAP_NO_PAGE
+ * ends them.
+ */
+#ifndef HEAP_INTERNAL_H
+#define HEAP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "page_block.h"
+#include "slab.h"
+#include "slab_layout.h"
+
+#define HEAP_NO_PAGE 0xFFFFFFFFu
+/* Most pages a heap may have: page indices stay below HEAP_NO_PAGE. */
+#define HEAP_MAX_PAGES 0x7FFFFFFFu
+/* "SLAB" in ASCII; a heap pointer whose magic differs is refused. */
+#define HEAP_MAGIC 0x534C4142u
+
+enum page_state {
+    PAGE_FREE = 0,
+    PAGE_CLASS = 1,
+    PAGE_LARGE = 2,
+    PAGE_LARGE_TAIL = 3
+};
+
+struct slab_heap {
+    uint32_t magic;
+    uint32_t npages;
+    uint32_t *pages;    /* page i starts at pages + i * SLAB_PAGE_WORDS */
+    page_meta *meta;    /* the page table, npages entries */
+    uintptr_t base;     /* address of page 0 */
+    uintptr_t limit;    /* address one past the last page */
+    uint32_t pool_head; /* free pages */
+    uint32_t pool_count;
+    uint32_t partial[SLAB_NUM_CLASSES]; /* class pages with room */
+    uint32_t empty[SLAB_NUM_CLASSES];   /* the class's empty page, if any */
+    size_t bytes_used;  /* usable bytes of live blocks */
+    size_t bytes_peak;
+    size_t blocks_used; /* live blocks, small and large */
+    size_t large_pages; /* pages in live large blocks */
+    size_t oom_count;
+    size_t fault_count;
+    slab_fault_hook hook;
+    void *hook_ctx;
+};
+
+#endif /* HEAP_INTERNAL_H */

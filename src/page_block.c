@@ -1,0 +1,183 @@
+/*
+ * page_block.c - the blocks of one class page (see page_block.h).
+ */
+#include "page_block.h"
+
+/*
+ * Bit helpers. Granule g lives in word g / 32 at bit g % 32; written with
+ * division and remainder by constants, which the provers handle, rather
+ * than shifts and masks.
+ */
+
+/*@ requires \valid_read(m) && g < PAGE_GRANULES;
+    assigns \nothing;
+    ensures \result <==> bit_set(m, g);
+ */
+static bool bit_test(const page_meta *m, uint32_t g)
+{
+    return ((m->bits[g / 32u] >> (g % 32u)) & 1u) != 0u;
+}
+
+/*@ requires \valid(m) && g < PAGE_GRANULES;
+    assigns m->bits[g / 32];
+    ensures bit_set(m, g);
+    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
+              (bit_set(m, h) <==> bit_set{Old}(m, h));
+ */
+static void bit_mark(page_meta *m, uint32_t g)
+{
+    m->bits[g / 32u] |= (uint32_t)1u << (g % 32u);
+}
+
+/*@ requires \valid(m) && g < PAGE_GRANULES;
+    assigns m->bits[g / 32];
+    ensures !bit_set(m, g);
+    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
+              (bit_set(m, h) <==> bit_set{Old}(m, h));
+ */
+static void bit_unmark(page_meta *m, uint32_t g)
+{
+    m->bits[g / 32u] &= ~((uint32_t)1u << (g % 32u));
+}
+
+void page_format(page_meta *m, uint16_t size, uint8_t cls)
+{
+    m->head = (uint16_t)PAGE_NO_BLOCK;
+    m->carved = 0u;
+    m->nfree = 0u;
+    m->used = 0u;
+    m->size = size;
+    m->cls = cls;
+    /*@ loop invariant 0 <= w <= SLAB_BITMAP_WORDS;
+        loop invariant \forall integer j; 0 <= j < w ==> m->bits[j] == 0;
+        loop assigns w, m->bits[0 .. SLAB_BITMAP_WORDS - 1];
+        loop variant SLAB_BITMAP_WORDS - w;
+     */
+    for (uint32_t w = 0u; w < SLAB_BITMAP_WORDS; w++) {
+        m->bits[w] = 0u;
+    }
+}
+
+/*
+ * Is `link`, a value read from the first word of a free block, the offset
+ * of a free carved block of this page? Written so no sum can overflow: the
+ * value may be anything a stray write left there.
+ */
+/*@ requires \valid_read(m) && page_shape(m);
+    assigns \nothing;
+    ensures \result <==> block_start(m, link) && !bit_set(m, granule(link));
+ */
+static bool link_ok(const page_meta *m, uint32_t link)
+{
+    if (link >= m->carved) {
+        return false;
+    }
+    if ((uint32_t)m->carved - link < m->size) {
+        return false;
+    }
+    if (link % m->size != 0u) {
+        return false;
+    }
+    return !bit_test(m, link / 16u);
+}
+
+/*
+ * Rebuild the free list from the bitmap after a bad link: every carved
+ * block whose bit is clear goes on the list, and both counts are taken
+ * from the bitmap, which is the authority on what is allocated. At most
+ * SLAB_PAGE_SIZE / 16 steps.
+ */
+/*@ requires \valid(m) && \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
+    requires \separated(m, words + (0 .. SLAB_PAGE_WORDS - 1));
+    requires page_shape(m) && bits_past_carved_clear(m);
+    assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
+    ensures page_ok(m);
+ */
+static void page_rebuild(page_meta *m, uint32_t *words)
+{
+    uint32_t off = 0u;
+    uint16_t nfree = 0u;
+    uint16_t used = 0u;
+    /*@ loop invariant 0 <= off <= m->carved;
+        loop invariant off % m->size == 0;
+        loop invariant 16 * (nfree + used) <= off;
+        loop invariant nfree > 0 ==>
+          block_start(m, m->head) && !bit_set(m, granule(m->head));
+        loop assigns off, nfree, used, m->head, words[0 .. SLAB_PAGE_WORDS - 1];
+        loop variant m->carved - off;
+     */
+    while (off < m->carved && (uint32_t)m->carved - off >= m->size) {
+        if (bit_test(m, off / 16u)) {
+            used++;
+        } else {
+            words[off / 4u] = (nfree > 0u) ? m->head : PAGE_NO_BLOCK;
+            m->head = (uint16_t)off;
+            nfree++;
+        }
+        //@ assert off + m->size <= m->carved;
+        //@ assert (off + m->size) % m->size == 0;
+        //@ assert (uint32_t)(off + m->size) == off + m->size;
+        off += m->size;
+        //@ assert off % m->size == 0;
+    }
+    m->nfree = nfree;
+    m->used = used;
+    if (nfree == 0u) {
+        m->head = (uint16_t)PAGE_NO_BLOCK;
+    }
+}
+
+uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
+{
+    uint32_t off;
+    *repaired = false;
+    if (m->nfree > 0u) {
+        off = m->head;
+        m->nfree--;
+        m->used++;
+        bit_mark(m, off / 16u);
+        if (m->nfree == 0u) {
+            m->head = (uint16_t)PAGE_NO_BLOCK;
+        } else {
+            uint32_t link = words[off / 4u];
+            if (link_ok(m, link)) {
+                m->head = (uint16_t)link;
+            } else {
+                page_rebuild(m, words);
+                *repaired = true;
+            }
+        }
+        return off;
+    }
+    if ((uint32_t)m->carved + m->size <= SLAB_PAGE_SIZE) {
+        off = m->carved;
+        m->carved = (uint16_t)(m->carved + m->size);
+        m->used++;
+        bit_mark(m, off / 16u);
+        return off;
+    }
+    return PAGE_NO_BLOCK;
+}
+
+void page_give(page_meta *m, uint32_t *words, uint32_t off)
+{
+    words[off / 4u] = (m->nfree > 0u) ? m->head : PAGE_NO_BLOCK;
+    m->head = (uint16_t)off;
+    m->nfree++;
+    m->used--;
+    bit_unmark(m, off / 16u);
+}
+
+page_block_status page_status(const page_meta *m, uint32_t off)
+{
+    if (off % m->size != 0u || SLAB_PAGE_SIZE - off < m->size) {
+        return PAGE_BLOCK_INTERIOR;
+    }
+    if (off >= m->carved || (uint32_t)m->carved - off < m->size) {
+        return PAGE_BLOCK_UNCARVED;
+    }
+    if (bit_test(m, off / 16u) && m->used > 0u) {
+        return PAGE_BLOCK_LIVE;
+    }
+    return PAGE_BLOCK_FREE;
+}

@@ -1,0 +1,457 @@
+/*
+ * slab.c - the public API (see slab.h): initialisation, allocation, free,
+ * realloc, and the lookups they share.
+ */
+#include "heap_pages.h"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static bool heap_ok(const slab_heap *h)
+{
+    return h != NULL && h->magic == HEAP_MAGIC;
+}
+
+static uint32_t *page_words(const slab_heap *h, uint32_t i)
+{
+    return h->pages + (size_t)i * SLAB_PAGE_WORDS;
+}
+
+static void *block_at(const slab_heap *h, uint32_t i, uint32_t off)
+{
+    return (uint8_t *)page_words(h, i) + off;
+}
+
+static void report(slab_heap *h, slab_fault kind, const void *p)
+{
+    h->fault_count++;
+    if (h->hook != NULL) {
+        h->hook(h->hook_ctx, kind, p);
+    }
+}
+
+static void count_alloc(slab_heap *h, size_t bytes)
+{
+    h->bytes_used += bytes;
+    h->blocks_used++;
+    if (h->bytes_used > h->bytes_peak) {
+        h->bytes_peak = h->bytes_used;
+    }
+}
+
+static void count_free(slab_heap *h, size_t bytes)
+{
+    h->bytes_used -= bytes;
+    h->blocks_used--;
+}
+
+/* A class page is full when it has neither a free block nor room to carve. */
+static bool page_is_full(const page_meta *m)
+{
+    return m->nfree == 0u && (uint32_t)m->carved + m->size > SLAB_PAGE_SIZE;
+}
+
+/*
+ * Where p points: the page and the offset in it, if p lies in the heap's
+ * pages; SLAB_FAULT_NONE if p is a live block, otherwise the fault a free
+ * of p would be. Constant time.
+ */
+static slab_fault block_find(const slab_heap *h, const void *p,
+                             uint32_t *page, uint32_t *off)
+{
+    uintptr_t a = (uintptr_t)p;
+    const page_meta *m;
+    if (a < h->base || a >= h->limit) {
+        return SLAB_FAULT_FOREIGN;
+    }
+    *page = (uint32_t)((a - h->base) / SLAB_PAGE_SIZE);
+    *off = (uint32_t)((a - h->base) % SLAB_PAGE_SIZE);
+    m = &h->meta[*page];
+    switch (m->state) {
+    case PAGE_CLASS:
+        switch (page_status(m, *off)) {
+        case PAGE_BLOCK_LIVE:
+            return SLAB_FAULT_NONE;
+        case PAGE_BLOCK_INTERIOR:
+            return SLAB_FAULT_INTERIOR;
+        default:
+            return SLAB_FAULT_DOUBLE_FREE;
+        }
+    case PAGE_LARGE:
+        return *off == 0u ? SLAB_FAULT_NONE : SLAB_FAULT_INTERIOR;
+    case PAGE_LARGE_TAIL:
+        return SLAB_FAULT_INTERIOR;
+    default: /* a free page: nothing in it is allocated */
+        return *off % SLAB_GRANULE == 0u ? SLAB_FAULT_DOUBLE_FREE
+                                         : SLAB_FAULT_INTERIOR;
+    }
+}
+
+/* Usable bytes of the live block at (page, off) found by block_find. */
+static size_t block_usable(const slab_heap *h, uint32_t page)
+{
+    const page_meta *m = &h->meta[page];
+    if (m->state == (uint8_t)PAGE_CLASS) {
+        return m->size;
+    }
+    return (size_t)m->run * SLAB_PAGE_SIZE;
+}
+
+/* ---- initialisation ----------------------------------------------------- */
+
+static uintptr_t align_up(uintptr_t a, uintptr_t to)
+{
+    return (a + (to - 1u)) & ~(to - 1u);
+}
+
+slab_heap *slab_init(void *arena, size_t size)
+{
+    uintptr_t start = (uintptr_t)arena;
+    uintptr_t end;
+    uintptr_t hdr;
+    uintptr_t table;
+    uintptr_t first;
+    size_t fit;
+    size_t npages;
+    slab_heap *h;
+    const size_t per_page = sizeof(page_meta) + SLAB_PAGE_SIZE;
+
+    if (arena == NULL || size > UINTPTR_MAX - start ||
+        start > UINTPTR_MAX - SLAB_PAGE_SIZE) {
+        return NULL;
+    }
+    end = start + size;
+    hdr = align_up(start, 16u);
+    if (hdr > end || end - hdr < sizeof(slab_heap)) {
+        return NULL;
+    }
+    table = align_up(hdr + sizeof(slab_heap), 8u);
+    if (table > end) {
+        return NULL;
+    }
+    /* At most `fit` pages, each with its entry, fit after the header; the
+     * pages start at the first page boundary after that many entries. */
+    fit = (size_t)(end - table) / per_page;
+    if (fit > HEAP_MAX_PAGES) {
+        fit = HEAP_MAX_PAGES;
+    }
+    first = align_up(table + fit * sizeof(page_meta), SLAB_PAGE_SIZE);
+    if (fit == 0u || first >= end) {
+        return NULL;
+    }
+    npages = (size_t)(end - first) / SLAB_PAGE_SIZE;
+    if (npages > fit) {
+        npages = fit;
+    }
+    if (npages == 0u) {
+        return NULL;
+    }
+
+    h = (slab_heap *)hdr;
+    h->magic = HEAP_MAGIC;
+    h->npages = (uint32_t)npages;
+    h->pages = (uint32_t *)first;
+    h->meta = (page_meta *)table;
+    h->base = first;
+    h->limit = first + npages * SLAB_PAGE_SIZE;
+    h->pool_head = HEAP_NO_PAGE;
+    h->pool_count = 0u;
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        h->partial[c] = HEAP_NO_PAGE;
+        h->empty[c] = HEAP_NO_PAGE;
+    }
+    h->bytes_used = 0u;
+    h->bytes_peak = 0u;
+    h->blocks_used = 0u;
+    h->large_pages = 0u;
+    h->oom_count = 0u;
+    h->fault_count = 0u;
+    h->hook = NULL;
+    h->hook_ctx = NULL;
+    /* Highest page first, so the pool hands out low pages first. */
+    for (uint32_t i = (uint32_t)npages; i > 0u; i--) {
+        page_meta *m = &h->meta[i - 1u];
+        m->head = (uint16_t)PAGE_NO_BLOCK;
+        m->carved = 0u;
+        m->nfree = 0u;
+        m->used = 0u;
+        m->size = 0u;
+        m->cls = 0u;
+        heap_pool_give(h, i - 1u);
+    }
+    return h;
+}
+
+void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
+{
+    if (heap_ok(h)) {
+        h->hook = hook;
+        h->hook_ctx = ctx;
+    }
+}
+
+/* ---- allocation --------------------------------------------------------- */
+
+/*
+ * Give class c a page with room: its kept empty page is already on the
+ * partial list, so this is only called when the list is empty. Takes a
+ * page from the pool, or else another class's empty page. O(classes).
+ */
+static uint32_t class_refill(slab_heap *h, uint32_t c)
+{
+    uint32_t i = heap_pool_take(h);
+    if (i == HEAP_NO_PAGE) {
+        i = heap_steal_empty(h);
+        if (i == HEAP_NO_PAGE) {
+            return HEAP_NO_PAGE;
+        }
+    }
+    page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
+    h->meta[i].state = (uint8_t)PAGE_CLASS;
+    h->meta[i].run = 0u;
+    heap_list_push(h->meta, &h->partial[c], i);
+    return i;
+}
+
+static void *class_alloc(slab_heap *h, uint32_t c)
+{
+    uint32_t i = h->partial[c];
+    page_meta *m;
+    uint32_t off;
+    bool repaired;
+
+    if (i == HEAP_NO_PAGE) {
+        i = class_refill(h, c);
+        if (i == HEAP_NO_PAGE) {
+            h->oom_count++;
+            return NULL;
+        }
+    }
+    m = &h->meta[i];
+    if (m->used == 0u && h->empty[c] == i) {
+        h->empty[c] = HEAP_NO_PAGE;
+    }
+    /* A page on the partial list always has room, so this never fails. */
+    off = page_take(m, page_words(h, i), &repaired);
+    if (page_is_full(m)) {
+        heap_list_unlink(h->meta, &h->partial[c], i);
+    }
+    count_alloc(h, m->size);
+    if (repaired) {
+        report(h, SLAB_FAULT_CORRUPT_LINK, block_at(h, i, off));
+    }
+    return block_at(h, i, off);
+}
+
+static void *large_alloc(slab_heap *h, size_t size, size_t align)
+{
+    size_t count = layout_pages(size > 0u ? size : 1u);
+    size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
+    uint32_t start;
+
+    if (count > h->npages) {
+        h->oom_count++;
+        return NULL;
+    }
+    start = heap_run_find(h, count, align_pages, false);
+    if (start == HEAP_NO_PAGE &&
+        heap_run_find(h, count, align_pages, true) != HEAP_NO_PAGE) {
+        /* The classes' empty pages make the run: only now give them up,
+         * so a refused request leaves every page where it was. */
+        (void)heap_release_empty(h);
+        start = heap_run_find(h, count, align_pages, false);
+    }
+    if (start == HEAP_NO_PAGE) {
+        h->oom_count++;
+        return NULL;
+    }
+    heap_run_take(h, start, (uint32_t)count);
+    h->large_pages += count;
+    count_alloc(h, count * SLAB_PAGE_SIZE);
+    return block_at(h, start, 0u);
+}
+
+void *slab_alloc(slab_heap *h, size_t size, size_t align)
+{
+    uint32_t c;
+    if (!heap_ok(h)) {
+        return NULL;
+    }
+    if (!layout_is_pow2(align)) {
+        report(h, SLAB_FAULT_BAD_ALIGN, NULL);
+        return NULL;
+    }
+    c = layout_class(size, align);
+    if (c < (uint32_t)SLAB_NUM_CLASSES) {
+        return class_alloc(h, c);
+    }
+    return large_alloc(h, size, align);
+}
+
+/* ---- free --------------------------------------------------------------- */
+
+static void class_free(slab_heap *h, uint32_t i, uint32_t off)
+{
+    page_meta *m = &h->meta[i];
+    uint32_t c = m->cls;
+    bool was_full = page_is_full(m);
+
+    page_give(m, page_words(h, i), off);
+    count_free(h, m->size);
+    if (m->used == 0u) {
+        if (h->empty[c] == HEAP_NO_PAGE) {
+            /* Keep it, on the partial list, as the class's empty page. */
+            if (was_full) {
+                heap_list_push(h->meta, &h->partial[c], i);
+            }
+            h->empty[c] = i;
+        } else {
+            if (!was_full) {
+                heap_list_unlink(h->meta, &h->partial[c], i);
+            }
+            heap_pool_give(h, i);
+        }
+    } else if (was_full) {
+        heap_list_push(h->meta, &h->partial[c], i);
+    }
+}
+
+static void live_free(slab_heap *h, uint32_t i, uint32_t off)
+{
+    if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
+        class_free(h, i, off);
+    } else {
+        size_t count = h->meta[i].run;
+        heap_run_give(h, i);
+        h->large_pages -= count;
+        count_free(h, count * SLAB_PAGE_SIZE);
+    }
+}
+
+void slab_free(slab_heap *h, void *p)
+{
+    uint32_t i = 0u;
+    uint32_t off = 0u;
+    slab_fault f;
+    if (p == NULL || !heap_ok(h)) {
+        return;
+    }
+    f = block_find(h, p, &i, &off);
+    if (f != SLAB_FAULT_NONE) {
+        report(h, f, p);
+        return;
+    }
+    live_free(h, i, off);
+}
+
+/* Does the live block at p, of `usable` bytes, fit the layout? */
+static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
+{
+    return layout_is_pow2(align) &&
+           ((uintptr_t)p & (uintptr_t)(align - 1u)) == 0u && size <= usable;
+}
+
+void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align)
+{
+    uint32_t i = 0u;
+    uint32_t off = 0u;
+    slab_fault f;
+    if (p == NULL || !heap_ok(h)) {
+        return;
+    }
+    f = block_find(h, p, &i, &off);
+    if (f == SLAB_FAULT_NONE && !layout_fits(p, block_usable(h, i), size, align)) {
+        f = SLAB_FAULT_WRONG_LAYOUT;
+    }
+    if (f != SLAB_FAULT_NONE) {
+        report(h, f, p);
+        return;
+    }
+    live_free(h, i, off);
+}
+
+/* ---- realloc and queries ------------------------------------------------ */
+
+void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
+{
+    uint32_t i = 0u;
+    uint32_t off = 0u;
+    size_t usable;
+    bool fits;
+    void *q;
+    slab_fault f;
+
+    if (p == NULL) {
+        return slab_alloc(h, size, align);
+    }
+    if (!heap_ok(h)) {
+        return NULL;
+    }
+    if (!layout_is_pow2(align)) {
+        report(h, SLAB_FAULT_BAD_ALIGN, NULL);
+        return NULL;
+    }
+    f = block_find(h, p, &i, &off);
+    if (f != SLAB_FAULT_NONE) {
+        report(h, f, p);
+        return NULL;
+    }
+    usable = block_usable(h, i);
+    fits = layout_fits(p, usable, size, align);
+    if (fits && (size >= usable / 2u || usable <= SLAB_GRANULE)) {
+        return p;
+    }
+    {
+        size_t refusals = h->oom_count;
+        q = slab_alloc(h, size, align);
+        if (q == NULL && fits) {
+            /* No room to shrink into: keep p, which fits; not a refusal. */
+            h->oom_count = refusals;
+            return p;
+        }
+    }
+    if (q == NULL) {
+        return NULL; /* p stays allocated and unchanged */
+    }
+    {
+        const uint8_t *from = (const uint8_t *)p;
+        uint8_t *to = (uint8_t *)q;
+        size_t n = size < usable ? size : usable;
+        for (size_t k = 0u; k < n; k++) {
+            to[k] = from[k];
+        }
+    }
+    live_free(h, i, off);
+    return q;
+}
+
+size_t slab_usable_size(const slab_heap *h, const void *p)
+{
+    uint32_t i = 0u;
+    uint32_t off = 0u;
+    if (p == NULL || !heap_ok(h) || block_find(h, p, &i, &off) != SLAB_FAULT_NONE) {
+        return 0u;
+    }
+    return block_usable(h, i);
+}
+
+const char *slab_fault_name(slab_fault kind)
+{
+    switch (kind) {
+    case SLAB_FAULT_NONE:
+        return "none";
+    case SLAB_FAULT_DOUBLE_FREE:
+        return "double free";
+    case SLAB_FAULT_INTERIOR:
+        return "interior pointer";
+    case SLAB_FAULT_FOREIGN:
+        return "foreign pointer";
+    case SLAB_FAULT_WRONG_LAYOUT:
+        return "wrong layout";
+    case SLAB_FAULT_BAD_ALIGN:
+        return "bad alignment";
+    case SLAB_FAULT_CORRUPT_LINK:
+        return "corrupt free-list link";
+    default:
+        return "unknown";
+    }
+}

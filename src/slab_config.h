@@ -1,0 +1,85 @@
+/*
+ * slab_config.h - compile-time configuration of the slab heap.
+ *
+ * Every setting has a default below. To change one, either define it on the
+ * compiler's command line (-DSLAB_PAGE_SHIFT=11) or write your own header and
+ * name it with -DSLAB_CONFIG_HEADER='"my_slab_config.h"'; that header is read
+ * first, so whatever it defines wins over the defaults.
+ *
+ * Impossible combinations stop the build (see the static assertions at the
+ * end of this file), so a configuration that compiles is one the proofs and
+ * tests cover.
+ */
+#ifndef SLAB_CONFIG_H
+#define SLAB_CONFIG_H
+
+#ifdef SLAB_CONFIG_HEADER
+#include SLAB_CONFIG_HEADER
+#endif
+
+/*
+ * Page size as a power of two. The arena is cut into pages of this size;
+ * a page belongs to one size class at a time, or is part of a large run, or
+ * is free. In-page offsets are stored in 16 bits, hence at most 2^15.
+ */
+#ifndef SLAB_PAGE_SHIFT
+#define SLAB_PAGE_SHIFT 12
+#endif
+
+/*
+ * Size classes, smallest first, as an X-macro: SLAB_CLASS_LIST(X) applies X
+ * to each class size in bytes. Each size must be a multiple of 4, at least
+ * 16 and at most the page size (checked below at compile time), and larger
+ * than the one before it (checked by the unit tests and by slab_check).
+ *
+ * The default list grows by at most 4/3 from one class to the next, so a
+ * request of 16 bytes or more that lands in class c wastes less than a
+ * quarter of the block: (c - request) / c < 1 - 3/4 (README, "Waste").
+ * A block of class c is aligned to the largest power of two dividing c
+ * (its natural alignment), because pages are page-aligned and blocks sit at
+ * multiples of c inside their page.
+ */
+#ifndef SLAB_CLASS_LIST
+#define SLAB_CLASS_LIST(X)                                                    \
+    X(16) X(20) X(24) X(32) X(40) X(48) X(64) X(80) X(96) X(128) X(160)       \
+    X(192) X(256) X(320) X(384) X(512) X(640) X(768) X(1024) X(1280)          \
+    X(1536) X(2048) X(2560) X(3072) X(4096)
+#endif
+
+/*
+ * SLAB_CHECKS=1 (default) keeps every misuse check: double, interior,
+ * foreign and wrong-size frees are refused and reported. There is no
+ * unchecked mode of the public API; the setting exists so that an
+ * integrator can see in the configuration header that checks are on.
+ */
+#ifndef SLAB_CHECKS
+#define SLAB_CHECKS 1
+#endif
+
+/* ---- derived values, not meant to be changed ---------------------------- */
+
+#define SLAB_PAGE_SIZE (1u << SLAB_PAGE_SHIFT)
+/* Minimum block size; also the granule of the per-page allocated bitmap. */
+#define SLAB_GRANULE 16u
+#define SLAB_PAGE_WORDS (SLAB_PAGE_SIZE / 4u)
+#define SLAB_BITMAP_WORDS (SLAB_PAGE_SIZE / SLAB_GRANULE / 32u)
+
+/* ---- static assertions on impossible configurations --------------------- */
+
+#define SLAB_STATIC_ASSERT(cond, name) \
+    typedef char slab_static_assert_##name[(cond) ? 1 : -1]
+
+SLAB_STATIC_ASSERT(SLAB_PAGE_SHIFT >= 9 && SLAB_PAGE_SHIFT <= 15,
+                   page_shift_between_9_and_15);
+#define SLAB_COUNT_ONE_(s) +1
+enum { SLAB_NUM_CLASSES = 0 SLAB_CLASS_LIST(SLAB_COUNT_ONE_) };
+SLAB_STATIC_ASSERT(SLAB_NUM_CLASSES >= 1 && SLAB_NUM_CLASSES <= 64,
+                   between_1_and_64_classes);
+
+#define SLAB_CHECK_CLASS_(s)                                                  \
+    SLAB_STATIC_ASSERT((s) >= 16 && (s) % 4 == 0 && (s) <= SLAB_PAGE_SIZE,   \
+                       class_##s##_is_a_multiple_of_4_from_16_to_page_size);
+SLAB_CLASS_LIST(SLAB_CHECK_CLASS_)
+SLAB_STATIC_ASSERT(SLAB_CHECKS == 1, checks_are_always_on);
+
+#endif /* SLAB_CONFIG_H */

@@ -1,0 +1,67 @@
+/*
+ * slab_layout.c - where a layout (size, alignment) goes (see slab_layout.h).
+ */
+#include "slab_layout.h"
+
+#define SLAB_SIZE_ENTRY_(s) (uint16_t)(s),
+#define SLAB_ALIGN_ENTRY_(s) (uint16_t)((s) & -(s)),
+
+const uint16_t slab_class_size[SLAB_NUM_CLASSES] = {
+    SLAB_CLASS_LIST(SLAB_SIZE_ENTRY_)
+};
+
+const uint16_t slab_class_align[SLAB_NUM_CLASSES] = {
+    SLAB_CLASS_LIST(SLAB_ALIGN_ENTRY_)
+};
+
+#define P2_(k) ((size_t)1 << (k))
+#define P2_8_(k) P2_(k), P2_((k) + 1), P2_((k) + 2), P2_((k) + 3),            \
+    P2_((k) + 4), P2_((k) + 5), P2_((k) + 6), P2_((k) + 7)
+
+const size_t slab_pow2[SLAB_SIZE_BITS] = {
+    P2_8_(0), P2_8_(8), P2_8_(16), P2_8_(24)
+#if SLAB_SIZE_BITS == 64
+    , P2_8_(32), P2_8_(40), P2_8_(48), P2_8_(56)
+#endif
+};
+
+bool layout_is_pow2(size_t a)
+{
+    /*@ loop invariant 0 <= k <= SLAB_SIZE_BITS;
+        loop invariant \forall integer j; 0 <= j < k ==> a != slab_pow2[j];
+        loop assigns k;
+        loop variant SLAB_SIZE_BITS - k;
+     */
+    for (uint32_t k = 0u; k < (uint32_t)SLAB_SIZE_BITS; k++) {
+        if (slab_pow2[k] == a) {
+            return true;
+        }
+    }
+    return false;
+}
+
+uint32_t layout_class(size_t size, size_t align)
+{
+    uint32_t c;
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer j; 0 <= j < c ==>
+                         !class_fits(j, size, align);
+        loop assigns c;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
+    for (c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        if (slab_class_size[c] >= size && slab_class_align[c] >= align) {
+            break;
+        }
+    }
+    return c;
+}
+
+size_t layout_pages(size_t size)
+{
+    size_t pages = size / SLAB_PAGE_SIZE;
+    if (size % SLAB_PAGE_SIZE != 0u) {
+        pages++;
+    }
+    return pages;
+}

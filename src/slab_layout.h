@@ -1,0 +1,81 @@
+/*
+ * slab_layout.h - where a layout (size, alignment) goes.
+ *
+ * A request goes to the first size class whose block size and natural
+ * alignment both cover it; the table is sorted by size, so the first is the
+ * smallest. A request no class covers is served as a run of whole pages.
+ * Everything here is a pure function of its arguments and two constant
+ * tables, and is proved (spec/layout_spec.h).
+ */
+#ifndef SLAB_LAYOUT_H
+#define SLAB_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "slab_config.h"
+
+#if SIZE_MAX > 0xFFFFFFFFu
+#define SLAB_SIZE_BITS 64
+#else
+#define SLAB_SIZE_BITS 32
+#endif
+
+/* Block size of each class, smallest first (SLAB_CLASS_LIST). */
+extern const uint16_t slab_class_size[SLAB_NUM_CLASSES];
+/* Natural alignment of each class: the largest power of two dividing its
+ * size. Blocks of the class are aligned to it, because pages are aligned
+ * to the page size and blocks start at multiples of the size. */
+extern const uint16_t slab_class_align[SLAB_NUM_CLASSES];
+/* The powers of two a size_t can hold: slab_pow2[k] == 2^k. */
+extern const size_t slab_pow2[SLAB_SIZE_BITS];
+
+#ifdef __FRAMAC__
+#include "layout_spec.h"
+#endif
+
+/*
+ * Is `a` a power of two? Compares against the table rather than using
+ * a & (a - 1), so that the proof needs no lemma about bits; a small
+ * alignment (the common case) is found in its first few entries.
+ */
+/*@ assigns \nothing;
+    ensures \result <==> is_pow2(a);
+ */
+bool layout_is_pow2(size_t a);
+
+/*
+ * The class that serves (size, align): the first class whose block size is
+ * at least `size` and whose natural alignment is at least `align`, or
+ * SLAB_NUM_CLASSES if there is none. size 0 is served like size 1.
+ */
+/*@ assigns \nothing;
+    ensures \result <= SLAB_NUM_CLASSES;
+    behavior some_class:
+      assumes \exists integer c; 0 <= c < SLAB_NUM_CLASSES &&
+              class_fits(c, size, align);
+      ensures \result < SLAB_NUM_CLASSES;
+      ensures class_fits(\result, size, align);
+      ensures \forall integer c; 0 <= c < \result ==>
+                !class_fits(c, size, align);
+    behavior no_class:
+      assumes \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==>
+              !class_fits(c, size, align);
+      ensures \result == SLAB_NUM_CLASSES;
+    complete behaviors;
+    disjoint behaviors;
+ */
+uint32_t layout_class(size_t size, size_t align);
+
+/*
+ * Whole pages needed for `size` bytes: the ceiling of size / page size,
+ * computed without any sum that could overflow (SIZE_MAX is fine).
+ */
+/*@ assigns \nothing;
+    ensures \result * SLAB_PAGE_SIZE >= size;
+    ensures \result == 0 || (\result - 1) * SLAB_PAGE_SIZE < size;
+ */
+size_t layout_pages(size_t size);
+
+#endif /* SLAB_LAYOUT_H */
