@@ -128,3 +128,12 @@ fuzz: tools-fuzz $(BUILD)/fuzz_ops
 
 clean:
 	rm -rf $(BUILD)
+
+# Benchmarks and code size (bench/bench.mk: make bench, make size).
+-include bench/bench.mk
+# Hosted malloc family and LD_PRELOAD checks (hosted/hosted.mk).
+-include hosted/hosted.mk
+# Cortex-M example and on-target tests under QEMU (examples/cortex-m/target.mk).
+-include examples/cortex-m/target.mk
+# Rust bindings (bindings/rust/rust.mk).
+-include bindings/rust/rust.mk

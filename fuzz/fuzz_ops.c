@@ -7,7 +7,8 @@
  * Record 0 is the arena header:
  *   [0..3] u32 LE  arena size value
  *   [4..5] u16 LE  start offset inside a page-aligned static buffer (& 4095)
- *   [6]    bits 0-1: size scale (0: 8 KiB..64 KiB, 1: ..256 KiB, 2-3: ..1 MiB)
+ *   [6]    bits 0-1: size range (0: 8 KiB..64 KiB, 1: 8 KiB..256 KiB,
+ *          2: 8 KiB..1 MiB, 3: 0..4 pages, where slab_init may refuse)
  *   [7]    byte the arena is filled with before slab_init
  * An input shorter than 8 bytes is zero-padded (64 KiB-ish arena at offset 0).
  *
@@ -868,7 +869,8 @@ static void op_realloc(const uint8_t *r, size_t size, size_t align)
     CHECK(g.hooks == hooks);
     CHECK(after.fault_count == before.fault_count);
     if (q == NULL) {
-        CHECK(!keep && "realloc refused a block it must keep");
+        /* a block that fits is returned as it is when no new one is had */
+        CHECK(!fits && "realloc refused a layout its block already fits");
         CHECK(after.oom_count == before.oom_count + 1u);
         same_stats(&before, &after, false);
         verify_full(s);
@@ -1034,9 +1036,11 @@ static bool setup(const uint8_t *hdr)
     switch (hdr[6] & 3u) {
     case 0: span = (size_t)64 << 10; break;
     case 1: span = (size_t)256 << 10; break;
-    default: span = ARENA_MAX; break;
+    case 2: span = ARENA_MAX; break;
+    default: span = 0; break;
     }
-    g.arena_size = ARENA_MIN + v % (span - ARENA_MIN + 1u);
+    g.arena_size = span != 0 ? ARENA_MIN + v % (span - ARENA_MIN + 1u)
+                             : v % (4u * PAGE + 1u);
     g.arena = g.buf + off;
 
     UNPOISON(g_raw, sizeof g_raw);

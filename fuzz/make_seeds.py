@@ -131,6 +131,9 @@ def seeds():
     # the smallest arenas with odd offsets
     s["tiny_arena"] = header(0, 4095, 0, 0x5A) + b"".join(
         [op(ALLOC, 0, 4096), op(ALLOC, 1, 16), op(STATS), op(CHECK)])
+    # arenas of 0 .. 4 pages: slab_init refuses the smallest
+    for n in (0, 100, 4096, 8191, 12288, 16384):
+        s["init_%d" % n] = header(n, 4095 if n % 2 else 16, 3, 0xC3) + op(ALLOC, 0, 16)
     s["odd_arena"] = header(arena(8192 + 4095, 0), 1, 0) + b"".join(
         [op(ALLOC, 0, 1), op(ALLOC, 1, 2), op(STATS), op(REALLOC, 0, 900)])
     # a big arena, big blocks, many ops of every kind
