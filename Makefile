@@ -28,7 +28,7 @@ PROVED   := src/page_block.c src/slab_layout.c
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
-            -wp-cache-dir $(WP_CACHE)
+            -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
 FUZZ_SECONDS ?= 60
 
 .PHONY: all lib demo check unit prove prove-full cross fuzz fuzz-replay clean \
