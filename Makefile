@@ -52,7 +52,8 @@ tools-cross:
 $(BUILD)/obj/%.o: src/%.c $(HDR) | $(BUILD)/obj
 	$(CC) $(WARN) $(CFLAGS) -Isrc -c $< -o $@
 
-$(BUILD)/libslab.a: $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+# The library is built from the one-unit file so the core can be inlined.
+$(BUILD)/libslab.a: $(BUILD)/obj/slab_unity.o
 	rm -f $@
 	ar rcs $@ $^
 
@@ -99,7 +100,7 @@ prove-full: tools-prove
 
 cross: tools-cross
 	@mkdir -p $(BUILD)/m32 $(BUILD)/arm
-	for f in $(SRC); do \
+	for f in $(SRC) src/slab_unity.c; do \
 	  $(CC) -m32 $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).o || exit 1; \
 	  $(ARM_CC) $(ARM_FLAGS) $(WARN) -Isrc -c $$f -o $(BUILD)/arm/$$(basename $$f .c).o || exit 1; \
 	  clang $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).clang.o || exit 1; \

@@ -17,6 +17,18 @@
   // Class c can serve a request of `size` bytes aligned to `align`.
   predicate class_fits(integer c, integer size, integer align) =
     slab_class_size[c] >= size && slab_class_align[c] >= align;
+
+  // Smallest request size of slot k of the fast table.
+  logic integer slot_low(integer k) = k == 0 ? 0 : 4 * k - 3;
+
+  // The fast table: slot k holds the first class whose size is at least
+  // the slot's smallest size. A look-up is then the smallest class for
+  // any size in the slot; the caller checks it is large enough and
+  // aligned enough, and takes the proved scan if not.
+  predicate fast_table_ok{L}(uint8_t *t) =
+    \forall integer k; 0 <= k < SLAB_FAST_SLOTS ==>
+      t[k] < SLAB_NUM_CLASSES && slab_class_size[t[k]] >= slot_low(k) &&
+      (\forall integer j; 0 <= j < t[k] ==> slab_class_size[j] < slot_low(k));
 */
 
 #endif /* LAYOUT_SPEC_H */

@@ -50,19 +50,33 @@ struct slab_heap {
     uint32_t *pages;    /* page i starts at pages + i * SLAB_PAGE_WORDS */
     page_meta *meta;    /* the page table, npages entries */
     uintptr_t base;     /* address of page 0 */
-    uintptr_t limit;    /* address one past the last page */
+    uintptr_t span;     /* bytes in all pages: p is in a page iff
+                           (uintptr_t)p - base < span */
     uint32_t pool_head; /* free pages */
     uint32_t pool_count;
     uint32_t partial[SLAB_NUM_CLASSES]; /* class pages with room */
     uint32_t empty[SLAB_NUM_CLASSES];   /* the class's empty page, if any */
     size_t bytes_used;  /* usable bytes of live blocks */
     size_t bytes_peak;
-    size_t blocks_used; /* live blocks, small and large */
     size_t large_pages; /* pages in live large blocks */
     size_t oom_count;
     size_t fault_count;
     slab_fault_hook hook;
     void *hook_ctx;
+    uint8_t class_of[SLAB_FAST_SLOTS]; /* fast class look-up, see
+                                          layout_fill_fast */
 };
+
+/* Is h a heap made by slab_init? (A NULL or foreign pointer is not.) */
+static inline bool heap_ok(const slab_heap *h)
+{
+    return h != NULL && h->magic == HEAP_MAGIC;
+}
+
+/* The words of page i. */
+static inline uint32_t *page_words(const slab_heap *h, uint32_t i)
+{
+    return h->pages + (size_t)i * SLAB_PAGE_WORDS;
+}
 
 #endif /* HEAP_INTERNAL_H */

@@ -9,11 +9,7 @@
  * than shifts and masks.
  */
 
-/*@ requires \valid_read(m) && g < PAGE_GRANULES;
-    assigns \nothing;
-    ensures \result <==> bit_set(m, g);
- */
-static bool bit_test(const page_meta *m, uint32_t g)
+bool page_bit(const page_meta *m, uint32_t g)
 {
     return ((m->bits[g / 32u] >> (g % 32u)) & 1u) != 0u;
 }
@@ -78,7 +74,7 @@ static bool link_ok(const page_meta *m, uint32_t link)
     if (link % m->size != 0u) {
         return false;
     }
-    return !bit_test(m, link / 16u);
+    return !page_bit(m, link / 16u);
 }
 
 /*
@@ -107,7 +103,7 @@ static void page_rebuild(page_meta *m, uint32_t *words)
         loop variant m->carved - off;
      */
     while (off < m->carved && (uint32_t)m->carved - off >= m->size) {
-        if (bit_test(m, off / 16u)) {
+        if (page_bit(m, off / 16u)) {
             used++;
         } else {
             words[off / 4u] = (nfree > 0u) ? m->head : PAGE_NO_BLOCK;
@@ -176,7 +172,7 @@ page_block_status page_status(const page_meta *m, uint32_t off)
     if (off >= m->carved || (uint32_t)m->carved - off < m->size) {
         return PAGE_BLOCK_UNCARVED;
     }
-    if (bit_test(m, off / 16u) && m->used > 0u) {
+    if (page_bit(m, off / 16u) && m->used > 0u) {
         return PAGE_BLOCK_LIVE;
     }
     return PAGE_BLOCK_FREE;

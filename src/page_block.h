@@ -57,6 +57,13 @@ typedef enum page_block_status {
 #include "page_spec.h"
 #endif
 
+/* Is granule g of the page marked allocated? */
+/*@ requires \valid_read(m) && g < PAGE_GRANULES;
+    assigns \nothing;
+    ensures \result <==> bit_set(m, g);
+ */
+bool page_bit(const page_meta *m, uint32_t g);
+
 /*
  * Make `m` describe an empty page of blocks of `size` bytes. No block is
  * carved yet, so this takes SLAB_BITMAP_WORDS steps whatever the size.

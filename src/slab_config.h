@@ -76,6 +76,18 @@ enum { SLAB_NUM_CLASSES = 0 SLAB_CLASS_LIST(SLAB_COUNT_ONE_) };
 SLAB_STATIC_ASSERT(SLAB_NUM_CLASSES >= 1 && SLAB_NUM_CLASSES <= 64,
                    between_1_and_64_classes);
 
+/* The largest class: the list is increasing, so it is the last entry
+ * (each entry adds "*0 + (s)", which keeps only the last one). */
+#define SLAB_LAST_ONE_(s) *0 + (s)
+enum { SLAB_LARGEST_CLASS = 0 SLAB_CLASS_LIST(SLAB_LAST_ONE_) };
+
+/* Requests up to this size (and alignments up to 16) find their class
+ * with one table look-up instead of a scan of the class list. */
+enum {
+    SLAB_FAST_MAX = SLAB_LARGEST_CLASS < 1024 ? SLAB_LARGEST_CLASS : 1024,
+    SLAB_FAST_SLOTS = SLAB_FAST_MAX / 4 + 1
+};
+
 #define SLAB_CHECK_CLASS_(s)                                                  \
     SLAB_STATIC_ASSERT((s) >= 16 && (s) % 4 == 0 && (s) <= SLAB_PAGE_SIZE,   \
                        class_##s##_is_a_multiple_of_4_from_16_to_page_size);

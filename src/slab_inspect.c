@@ -9,21 +9,6 @@
  */
 #include "heap_pages.h"
 
-static bool heap_ok(const slab_heap *h)
-{
-    return h != NULL && h->magic == HEAP_MAGIC;
-}
-
-static const uint32_t *page_words(const slab_heap *h, uint32_t i)
-{
-    return h->pages + (size_t)i * SLAB_PAGE_WORDS;
-}
-
-static bool granule_marked(const page_meta *m, uint32_t g)
-{
-    return ((m->bits[g / 32u] >> (g % 32u)) & 1u) != 0u;
-}
-
 /*
  * One class page: shape, bitmap (bits only at block starts, `used` of
  * them), free list (exactly nfree distinct free blocks; see README for why
@@ -47,7 +32,7 @@ static bool class_page_ok(const slab_heap *h, uint32_t i)
         return false;
     }
     for (uint32_t g = 0u; g < SLAB_PAGE_SIZE / SLAB_GRANULE; g++) {
-        if (granule_marked(m, g)) {
+        if (page_bit(m, g)) {
             uint32_t off = g * SLAB_GRANULE;
             /* the granule must be the one owning a carved block start */
             uint32_t b = (off + size - 1u) / size;
@@ -63,7 +48,7 @@ static bool class_page_ok(const slab_heap *h, uint32_t i)
     link = m->nfree > 0u ? m->head : PAGE_NO_BLOCK;
     for (uint32_t k = 0u; k < m->nfree; k++) {
         if (link >= m->carved || link % size != 0u ||
-            granule_marked(m, link / SLAB_GRANULE)) {
+            page_bit(m, link / SLAB_GRANULE)) {
             return false;
         }
         link = words[link / 4u];
@@ -106,12 +91,11 @@ bool slab_check(const slab_heap *h)
     uint32_t room[SLAB_NUM_CLASSES];
     uint32_t empties[SLAB_NUM_CLASSES];
     size_t bytes = 0u;
-    size_t blocks = 0u;
     size_t large = 0u;
     uint32_t n;
 
     if (!heap_ok(h) || h->npages == 0u ||
-        h->limit - h->base != (uintptr_t)h->npages * SLAB_PAGE_SIZE ||
+        h->span != (uintptr_t)h->npages * SLAB_PAGE_SIZE ||
         h->base % SLAB_PAGE_SIZE != 0u) {
         return false;
     }
@@ -142,7 +126,6 @@ bool slab_check(const slab_heap *h)
                 empties[m->cls]++;
             }
             bytes += (size_t)m->used * m->size;
-            blocks += m->used;
             break;
         case PAGE_LARGE:
             if (m->run == 0u || m->run > h->npages - i) {
@@ -154,7 +137,6 @@ bool slab_check(const slab_heap *h)
                 }
             }
             bytes += (size_t)m->run * SLAB_PAGE_SIZE;
-            blocks++;
             large += m->run;
             i += m->run - 1u; /* the tail pages were just checked */
             break;
@@ -174,7 +156,15 @@ bool slab_check(const slab_heap *h)
             return false;
         }
     }
-    return bytes == h->bytes_used && blocks == h->blocks_used &&
+    for (uint32_t k = 0u; k < (uint32_t)SLAB_FAST_SLOTS; k++) {
+        uint32_t c = h->class_of[k];
+        size_t low = k == 0u ? 0u : 4u * (size_t)k - 3u;
+        if (c >= (uint32_t)SLAB_NUM_CLASSES || slab_class_size[c] < low ||
+            (c > 0u && slab_class_size[c - 1u] >= low)) {
+            return false;
+        }
+    }
+    return bytes == h->bytes_used &&
            large == h->large_pages && h->bytes_peak >= h->bytes_used;
 }
 
@@ -198,7 +188,6 @@ void slab_get_stats(const slab_heap *h, slab_stats *out)
     out->pages_large = h->large_pages;
     out->bytes_used = h->bytes_used;
     out->bytes_peak = h->bytes_peak;
-    out->blocks_used = h->blocks_used;
     out->oom_count = h->oom_count;
     out->fault_count = h->fault_count;
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
@@ -206,11 +195,15 @@ void slab_get_stats(const slab_heap *h, slab_stats *out)
     }
     for (uint32_t i = 0u; i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
+        if (m->state == (uint8_t)PAGE_LARGE) {
+            out->blocks_used++;
+        }
         if (m->state == (uint8_t)PAGE_CLASS) {
             slab_class_stats *cs = &out->classes[m->cls];
             size_t left = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
             cs->pages++;
             cs->blocks_used += m->used;
+            out->blocks_used += m->used;
             cs->blocks_free += left;
             if (left > 0u && m->size > largest_class) {
                 largest_class = m->size;

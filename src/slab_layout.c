@@ -57,6 +57,25 @@ uint32_t layout_class(size_t size, size_t align)
     return c;
 }
 
+void layout_fill_fast(uint8_t *table)
+{
+    //@ assert \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> slab_class_align[c] >= 1;
+    /*@ loop invariant 0 <= k <= SLAB_FAST_SLOTS;
+        loop invariant \forall integer i; 0 <= i < k ==>
+          table[i] < SLAB_NUM_CLASSES &&
+          slab_class_size[table[i]] >= slot_low(i) &&
+          (\forall integer j; 0 <= j < table[i] ==>
+             slab_class_size[j] < slot_low(i));
+        loop assigns k, table[0 .. SLAB_FAST_SLOTS - 1];
+        loop variant SLAB_FAST_SLOTS - k;
+     */
+    for (uint32_t k = 0u; k < (uint32_t)SLAB_FAST_SLOTS; k++) {
+        size_t low = k == 0u ? 0u : 4u * (size_t)k - 3u;
+        //@ assert class_fits(SLAB_NUM_CLASSES - 1, low, 1);
+        table[k] = (uint8_t)layout_class(low, 1u);
+    }
+}
+
 size_t layout_pages(size_t size)
 {
     size_t pages = size / SLAB_PAGE_SIZE;

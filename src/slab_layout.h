@@ -69,6 +69,20 @@ bool layout_is_pow2(size_t a);
 uint32_t layout_class(size_t size, size_t align);
 
 /*
+ * Fill the look-up table of the fast path: table[k] is the class of a
+ * request of 4k - 3 .. 4k bytes with no alignment constraint. Built once
+ * per heap by slab_init (SLAB_FAST_SLOTS calls of layout_class), so the
+ * table is proved, not hand-written, and follows the configured classes.
+ */
+/*@ requires \valid(table + (0 .. SLAB_FAST_SLOTS - 1));
+    requires slab_class_size[SLAB_NUM_CLASSES - 1] >= SLAB_FAST_MAX;
+    requires slab_class_align[SLAB_NUM_CLASSES - 1] >= 1;
+    assigns table[0 .. SLAB_FAST_SLOTS - 1];
+    ensures fast_table_ok(table);
+ */
+void layout_fill_fast(uint8_t *table);
+
+/*
  * Whole pages needed for `size` bytes: the ceiling of size / page size,
  * computed without any sum that could overflow (SIZE_MAX is fine).
  */

@@ -1,0 +1,14 @@
+/*
+ * slab_unity.c - the whole library as one translation unit.
+ *
+ * The Makefile builds libslab.a from this file so that the compiler can
+ * inline the page core (page_take, page_give, page_status) into the API
+ * functions: on the allocation fast path a call costs as much as the work.
+ * Each included file also compiles, and is proved, on its own; a firmware
+ * build may compile either this file or the five separately.
+ */
+#include "page_block.c"
+#include "slab_layout.c"
+#include "heap_pages.c"
+#include "slab.c"
+#include "slab_inspect.c"
