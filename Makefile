@@ -34,7 +34,7 @@ FUZZ_SECONDS ?= 60
 .PHONY: all lib demo check unit prove prove-full cross fuzz fuzz-replay clean \
         tools-build tools-test tools-prove tools-fuzz tools-cross
 
-all: demo
+all: demo preload
 
 tools-build:
 	@$(TOOLS) build
@@ -49,6 +49,7 @@ tools-cross:
 
 # ---- the library ----------------------------------------------------------
 
+$(BUILD)/obj/slab_unity.o: $(SRC)
 $(BUILD)/obj/%.o: src/%.c $(HDR) | $(BUILD)/obj
 	$(CC) $(WARN) $(CFLAGS) -Isrc -c $< -o $@
 

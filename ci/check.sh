@@ -3,7 +3,8 @@
 #
 # Each step runs to completion even if an earlier one failed, so one run
 # shows every problem. Unit tests count one each (cmocka's own tally); every
-# other step (proof replay, fuzz corpus replay, demo, each cross build)
+# other step (proof replay, fuzz corpus replay, demo, cross builds, tests
+# on emulated Cortex-M and RISC-V, LD_PRELOAD runs of real programs)
 # counts as one check. The last line is "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
@@ -49,6 +50,10 @@ step proofs make -s prove
 step fuzz-replay make -s fuzz-replay
 step demo make -s demo
 step cross-builds make -s cross
+step target-tests-cortex-m make -s check-target
+step target-tests-riscv make -s check-target-riscv
+step example-cortex-m make -s example-cortex-m
+step preload-real-programs make -s check-preload
 
 printf '\n'
 [ -z "$failed_steps" ] || printf 'failed:%s\n' "$failed_steps"

@@ -228,6 +228,10 @@ static void fault_hook(void *ctx, slab_fault kind, const void *ptr)
 {
     CHECK(ctx == &g);
     CHECK((unsigned)kind < 32u);
+    if (!((g.allow_faults >> (unsigned)kind) & 1u)) {
+        fprintf(stderr, "fuzz_ops: unexpected fault \"%s\" at page offset %ld\n",
+                slab_fault_name(kind), rel(ptr));
+    }
     CHECK((g.allow_faults >> (unsigned)kind) & 1u);
     if (kind == SLAB_FAULT_BAD_ALIGN) {
         CHECK(ptr == NULL);

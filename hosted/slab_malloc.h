@@ -17,8 +17,15 @@
  *   SLAB_MALLOC_VERBOSE  set and not "0": one line on stderr at start-up
  *                        and one per refused free (foreign, double,
  *                        interior pointer).
- *   SLAB_MALLOC_STATS    set and not "0": one line of statistics on stderr
- *                        when the process exits (through exit()).
+ *   SLAB_MALLOC_STATS    set and not "0": one line of statistics when the
+ *                        process exits through exit(): on stderr, or, if
+ *                        the value is an absolute path, appended to that
+ *                        file (robust against programs that close stderr).
+ *   SLAB_MALLOC_THP      "0": do not ask for transparent huge pages for
+ *                        the page table (by default the part of the arena
+ *                        slab_init writes at start-up, 1/64 of it, is
+ *                        madvise(MADV_HUGEPAGE)d: ~1 ms instead of ~10 ms
+ *                        per process for a 1 GiB arena).
  *
  * Compile-time: -DSLAB_MALLOC_STATIC_BYTES=n uses a static buffer of n
  * bytes as the arena instead of mmap (hosts without mmap); the

@@ -8,9 +8,9 @@
  *   page boundary] [page 0] [page 1] ... [page npages-1] [unused tail]
  *
  * Every page is in exactly one state:
- *   PAGE_FREE        on the pool list (h->pool_head);
+ *   PAGE_FREE        on the pool list (h->head[HEAP_POOL]);
  *   PAGE_CLASS       cut into blocks of class meta.cls; on the class's
- *                    partial list (h->partial[cls]) exactly when it has a
+ *                    list (h->head[HEAP_CLASS(cls)]) exactly when it has a
  *                    block to hand out; at most one page per class is empty
  *                    (h->empty[cls]), and it stays on the partial list so a
  *                    class that allocates and frees one block in a loop does
@@ -37,6 +37,12 @@
 /* "SLAB" in ASCII; a heap pointer whose magic differs is refused. */
 #define HEAP_MAGIC 0x534C4142u
 
+/* The page lists: the pool of free pages, then one per class holding the
+ * class's pages that have a block to hand out. */
+#define HEAP_POOL 0u
+#define HEAP_CLASS(c) (1u + (uint32_t)(c))
+#define HEAP_LISTS (1 + SLAB_NUM_CLASSES)
+
 enum page_state {
     PAGE_FREE = 0,
     PAGE_CLASS = 1,
@@ -52,9 +58,8 @@ struct slab_heap {
     uintptr_t base;     /* address of page 0 */
     uintptr_t span;     /* bytes in all pages: p is in a page iff
                            (uintptr_t)p - base < span */
-    uint32_t pool_head; /* free pages */
-    uint32_t pool_count;
-    uint32_t partial[SLAB_NUM_CLASSES]; /* class pages with room */
+    uint32_t head[HEAP_LISTS]; /* first page of each page list */
+    uint32_t pool_count;       /* pages on the pool list */
     uint32_t empty[SLAB_NUM_CLASSES];   /* the class's empty page, if any */
     size_t bytes_used;  /* usable bytes of live blocks */
     size_t bytes_peak;
@@ -63,9 +68,21 @@ struct slab_heap {
     size_t fault_count;
     slab_fault_hook hook;
     void *hook_ctx;
+    slab_lock_fn lock_enter; /* both set, or both NULL */
+    slab_lock_fn lock_leave;
+    void *lock_ctx;
     uint8_t class_of[SLAB_FAST_SLOTS]; /* fast class look-up, see
                                           layout_fill_fast */
 };
+
+#ifdef __FRAMAC__
+#include "heap_spec.h"
+#endif
+
+/* Take and release the heap's lock, if it has one (slab.c). Every public
+ * operation takes it exactly once. */
+void heap_lock(const slab_heap *h);
+void heap_unlock(const slab_heap *h);
 
 /* Is h a heap made by slab_init? (A NULL or foreign pointer is not.) */
 static inline bool heap_ok(const slab_heap *h)

@@ -4,38 +4,38 @@
  */
 #include "heap_pages.h"
 
-void heap_list_push(page_meta *meta, uint32_t *head, uint32_t i)
+void heap_list_push(slab_heap *h, uint32_t l, uint32_t i)
 {
-    uint32_t old = *head;
-    meta[i].prev = HEAP_NO_PAGE;
-    meta[i].next = old;
+    uint32_t old = h->head[l];
+    h->meta[i].prev = HEAP_NO_PAGE;
+    h->meta[i].next = old;
     if (old != HEAP_NO_PAGE) {
-        meta[old].prev = i;
+        h->meta[old].prev = i;
     }
-    *head = i;
+    h->head[l] = i;
 }
 
-void heap_list_unlink(page_meta *meta, uint32_t *head, uint32_t i)
+void heap_list_unlink(slab_heap *h, uint32_t l, uint32_t i)
 {
-    uint32_t prev = meta[i].prev;
-    uint32_t next = meta[i].next;
+    uint32_t prev = h->meta[i].prev;
+    uint32_t next = h->meta[i].next;
     if (prev == HEAP_NO_PAGE) {
-        *head = next;
+        h->head[l] = next;
     } else {
-        meta[prev].next = next;
+        h->meta[prev].next = next;
     }
     if (next != HEAP_NO_PAGE) {
-        meta[next].prev = prev;
+        h->meta[next].prev = prev;
     }
-    meta[i].prev = HEAP_NO_PAGE;
-    meta[i].next = HEAP_NO_PAGE;
+    h->meta[i].prev = HEAP_NO_PAGE;
+    h->meta[i].next = HEAP_NO_PAGE;
 }
 
 uint32_t heap_pool_take(slab_heap *h)
 {
-    uint32_t i = h->pool_head;
+    uint32_t i = h->head[HEAP_POOL];
     if (i != HEAP_NO_PAGE) {
-        heap_list_unlink(h->meta, &h->pool_head, i);
+        heap_list_unlink(h, HEAP_POOL, i);
         h->pool_count--;
     }
     return i;
@@ -45,17 +45,27 @@ void heap_pool_give(slab_heap *h, uint32_t i)
 {
     h->meta[i].state = (uint8_t)PAGE_FREE;
     h->meta[i].run = 0u;
-    heap_list_push(h->meta, &h->pool_head, i);
+    heap_list_push(h, HEAP_POOL, i);
     h->pool_count++;
 }
 
 uint32_t heap_release_empty(slab_heap *h)
 {
     uint32_t moved = 0u;
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES && moved <= c;
+        loop invariant HEAP_SHAPE(h);
+        loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
+                h->empty[0 .. SLAB_NUM_CLASSES - 1],
+                h->meta[0 .. h->npages - 1].state,
+                h->meta[0 .. h->npages - 1].run,
+                h->meta[0 .. h->npages - 1].prev,
+                h->meta[0 .. h->npages - 1].next;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         uint32_t i = h->empty[c];
         if (i != HEAP_NO_PAGE) {
-            heap_list_unlink(h->meta, &h->partial[c], i);
+            heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
             heap_pool_give(h, i);
             moved++;
@@ -66,10 +76,15 @@ uint32_t heap_release_empty(slab_heap *h)
 
 uint32_t heap_steal_empty(slab_heap *h)
 {
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant HEAP_SHAPE(h);
+        loop assigns c;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         uint32_t i = h->empty[c];
         if (i != HEAP_NO_PAGE) {
-            heap_list_unlink(h->meta, &h->partial[c], i);
+            heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
             return i;
         }
@@ -79,17 +94,29 @@ uint32_t heap_steal_empty(slab_heap *h)
 
 /*
  * The first index at or after `from` whose page address is a multiple of
- * align_pages pages. align_pages is a power of two, so the page number's
- * remainder is found with a mask.
+ * align_pages pages (SIZE_MAX if that is past any index). Only the large
+ * path calls this, once per run of free pages, so a division is fine.
+ */
+/*@ requires \valid_read(h) && align_pages >= 1;
+    assigns \nothing;
+    ensures \result >= from;
  */
 static size_t first_aligned(const slab_heap *h, size_t from, size_t align_pages)
 {
     uintptr_t number = (h->base / SLAB_PAGE_SIZE) + from;
-    uintptr_t rem = number & (uintptr_t)(align_pages - 1u);
-    return rem == 0u ? from : from + (size_t)(align_pages - rem);
+    size_t gap = (size_t)(number % align_pages);
+    if (gap == 0u) {
+        return from;
+    }
+    gap = align_pages - gap;
+    return gap > SIZE_MAX - from ? SIZE_MAX : from + gap;
 }
 
 /* Is page i free, or (if with_empty) its class's empty page? */
+/*@ requires HEAP_SHAPE(h) && i < h->npages;
+    assigns \nothing;
+    ensures !with_empty ==> (\result <==> h->meta[i].state == PAGE_FREE);
+ */
 static bool page_available(const slab_heap *h, size_t i, bool with_empty)
 {
     const page_meta *m = &h->meta[i];
@@ -109,6 +136,13 @@ uint32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     if (count == 0u || (!with_empty && count > h->pool_count)) {
         return HEAP_NO_PAGE;
     }
+    /*@ loop invariant 0 <= i <= h->npages;
+        loop invariant in_run ==> run_start < i && want >= run_start;
+        loop invariant in_run && !with_empty ==>
+          \forall integer j; run_start <= j < i ==> h->meta[j].state == PAGE_FREE;
+        loop assigns i, in_run, run_start, want;
+        loop variant h->npages - i;
+     */
     for (size_t i = 0u; i < h->npages; i++) {
         if (!page_available(h, i, with_empty)) {
             in_run = false;
@@ -128,8 +162,15 @@ uint32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
 
 void heap_run_take(slab_heap *h, uint32_t start, uint32_t count)
 {
+    /*@ loop invariant start <= j <= start + count;
+        loop invariant HEAP_SHAPE(h);
+        loop assigns j, h->head[HEAP_POOL], h->meta[start .. start + count - 1].state,
+                h->meta[start .. start + count - 1].run,
+                h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+        loop variant start + count - j;
+     */
     for (uint32_t j = start; j - start < count; j++) {
-        heap_list_unlink(h->meta, &h->pool_head, j);
+        heap_list_unlink(h, HEAP_POOL, j);
         h->meta[j].state = (uint8_t)PAGE_LARGE_TAIL;
         h->meta[j].run = 0u;
     }
@@ -141,6 +182,14 @@ void heap_run_take(slab_heap *h, uint32_t start, uint32_t count)
 void heap_run_give(slab_heap *h, uint32_t start)
 {
     uint32_t count = h->meta[start].run;
+    /*@ loop invariant start <= j <= start + count;
+        loop invariant HEAP_SHAPE(h);
+        loop assigns j, h->head[HEAP_POOL], h->pool_count,
+                h->meta[start .. h->npages - 1].state,
+                h->meta[start .. h->npages - 1].run,
+                h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+        loop variant start + count - j;
+     */
     for (uint32_t j = start; j - start < count; j++) {
         heap_pool_give(h, j);
     }
@@ -150,6 +199,10 @@ uint32_t heap_longest_run(const slab_heap *h)
 {
     uint32_t best = 0u;
     uint32_t len = 0u;
+    /*@ loop invariant 0 <= i <= h->npages && len <= i && best <= i;
+        loop assigns i, len, best;
+        loop variant h->npages - i;
+     */
     for (uint32_t i = 0u; i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
         bool usable = m->state == (uint8_t)PAGE_FREE ||

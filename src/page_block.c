@@ -9,7 +9,7 @@
  * than shifts and masks.
  */
 
-bool page_bit(const page_meta *m, uint32_t g)
+PAGE_API bool page_bit(const page_meta *m, uint32_t g)
 {
     return ((m->bits[g / 32u] >> (g % 32u)) & 1u) != 0u;
 }
@@ -20,7 +20,7 @@ bool page_bit(const page_meta *m, uint32_t g)
     ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
               (bit_set(m, h) <==> bit_set{Old}(m, h));
  */
-static void bit_mark(page_meta *m, uint32_t g)
+static SLAB_INLINE void bit_mark(page_meta *m, uint32_t g)
 {
     m->bits[g / 32u] |= (uint32_t)1u << (g % 32u);
 }
@@ -31,12 +31,12 @@ static void bit_mark(page_meta *m, uint32_t g)
     ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
               (bit_set(m, h) <==> bit_set{Old}(m, h));
  */
-static void bit_unmark(page_meta *m, uint32_t g)
+static SLAB_INLINE void bit_unmark(page_meta *m, uint32_t g)
 {
     m->bits[g / 32u] &= ~((uint32_t)1u << (g % 32u));
 }
 
-void page_format(page_meta *m, uint16_t size, uint8_t cls)
+PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls)
 {
     m->head = (uint16_t)PAGE_NO_BLOCK;
     m->carved = 0u;
@@ -63,7 +63,7 @@ void page_format(page_meta *m, uint16_t size, uint8_t cls)
     assigns \nothing;
     ensures \result <==> block_start(m, link) && !bit_set(m, granule(link));
  */
-static bool link_ok(const page_meta *m, uint32_t link)
+static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
 {
     if (link >= m->carved) {
         return false;
@@ -89,7 +89,7 @@ static bool link_ok(const page_meta *m, uint32_t link)
     assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
     ensures page_ok(m);
  */
-static void page_rebuild(page_meta *m, uint32_t *words)
+SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {
     uint32_t off = 0u;
     uint16_t nfree = 0u;
@@ -123,7 +123,7 @@ static void page_rebuild(page_meta *m, uint32_t *words)
     }
 }
 
-uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
+PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
 {
     uint32_t off;
     *repaired = false;
@@ -155,7 +155,7 @@ uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
     return PAGE_NO_BLOCK;
 }
 
-void page_give(page_meta *m, uint32_t *words, uint32_t off)
+PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off)
 {
     words[off / 4u] = (m->nfree > 0u) ? m->head : PAGE_NO_BLOCK;
     m->head = (uint16_t)off;
@@ -164,7 +164,7 @@ void page_give(page_meta *m, uint32_t *words, uint32_t off)
     bit_unmark(m, off / 16u);
 }
 
-page_block_status page_status(const page_meta *m, uint32_t off)
+PAGE_API page_block_status page_status(const page_meta *m, uint32_t off)
 {
     if (off % m->size != 0u || SLAB_PAGE_SIZE - off < m->size) {
         return PAGE_BLOCK_INTERIOR;

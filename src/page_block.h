@@ -57,12 +57,38 @@ typedef enum page_block_status {
 #include "page_spec.h"
 #endif
 
+/*
+ * Linkage of the page core. Empty (external functions) when each file is
+ * compiled on its own; slab_unity.c makes them `static inline` so the
+ * compiler can fold them into the allocation and free paths.
+ */
+#ifndef PAGE_API
+#define PAGE_API
+#endif
+
+/* A small function on the allocation or free path: inline it always (the
+ * compiler's size heuristics otherwise keep the call, which here costs as
+ * much as the work). */
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+#define SLAB_INLINE inline __attribute__((always_inline))
+#else
+#define SLAB_INLINE inline
+#endif
+
+/* A cold path (corruption repair, fault reports): keep it out of line so
+ * the hot path it hangs off stays small enough to inline. */
+#if defined(__GNUC__) && !defined(__FRAMAC__)
+#define SLAB_COLD __attribute__((noinline, cold))
+#else
+#define SLAB_COLD
+#endif
+
 /* Is granule g of the page marked allocated? */
 /*@ requires \valid_read(m) && g < PAGE_GRANULES;
     assigns \nothing;
     ensures \result <==> bit_set(m, g);
  */
-bool page_bit(const page_meta *m, uint32_t g);
+PAGE_API bool page_bit(const page_meta *m, uint32_t g);
 
 /*
  * Make `m` describe an empty page of blocks of `size` bytes. No block is
@@ -77,7 +103,7 @@ bool page_bit(const page_meta *m, uint32_t g);
     ensures m->carved == 0 && m->nfree == 0 && m->used == 0;
     ensures \forall integer g; 0 <= g < PAGE_GRANULES ==> !bit_set(m, g);
  */
-void page_format(page_meta *m, uint16_t size, uint8_t cls);
+PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
 
 /*
  * Hand out one block: the head of the free list if there is one, else a
@@ -116,7 +142,7 @@ void page_format(page_meta *m, uint16_t size, uint8_t cls);
     complete behaviors;
     disjoint behaviors;
  */
-uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
+PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
 
 /*
  * Put back a live block: its first word becomes the link to the old head,
@@ -137,7 +163,7 @@ uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
     ensures \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));
  */
-void page_give(page_meta *m, uint32_t *words, uint32_t off);
+PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off);
 
 /*
  * Classify offset `off` of a class page: a live block (the only kind that
@@ -157,6 +183,6 @@ void page_give(page_meta *m, uint32_t *words, uint32_t off);
             block_start(m, off) && !(bit_set(m, granule(off)) && m->used > 0);
     ensures \result <= PAGE_BLOCK_UNCARVED;
  */
-page_block_status page_status(const page_meta *m, uint32_t off);
+PAGE_API page_block_status page_status(const page_meta *m, uint32_t off);
 
 #endif /* PAGE_BLOCK_H */

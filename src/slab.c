@@ -11,7 +11,7 @@ static void *block_at(const slab_heap *h, uint32_t i, uint32_t off)
     return (uint8_t *)page_words(h, i) + off;
 }
 
-static void report(slab_heap *h, slab_fault kind, const void *p)
+SLAB_COLD static void report(slab_heap *h, slab_fault kind, const void *p)
 {
     h->fault_count++;
     if (h->hook != NULL) {
@@ -19,7 +19,7 @@ static void report(slab_heap *h, slab_fault kind, const void *p)
     }
 }
 
-static void count_alloc(slab_heap *h, size_t bytes)
+static SLAB_INLINE void count_alloc(slab_heap *h, size_t bytes)
 {
     h->bytes_used += bytes;
     if (h->bytes_used > h->bytes_peak) {
@@ -27,13 +27,13 @@ static void count_alloc(slab_heap *h, size_t bytes)
     }
 }
 
-static void count_free(slab_heap *h, size_t bytes)
+static SLAB_INLINE void count_free(slab_heap *h, size_t bytes)
 {
     h->bytes_used -= bytes;
 }
 
 /* A class page is full when it has neither a free block nor room to carve. */
-static bool page_is_full(const page_meta *m)
+static SLAB_INLINE bool page_is_full(const page_meta *m)
 {
     return m->nfree == 0u && (uint32_t)m->carved + m->size > SLAB_PAGE_SIZE;
 }
@@ -43,7 +43,7 @@ static bool page_is_full(const page_meta *m)
  * pages; SLAB_FAULT_NONE if p is a live block, otherwise the fault a free
  * of p would be. Constant time.
  */
-static slab_fault block_find(const slab_heap *h, const void *p,
+static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
                              uint32_t *page, uint32_t *off)
 {
     uintptr_t d = (uintptr_t)p - h->base; /* wraps for p below the pages */
@@ -54,28 +54,27 @@ static slab_fault block_find(const slab_heap *h, const void *p,
     *page = (uint32_t)(d / SLAB_PAGE_SIZE);
     *off = (uint32_t)(d % SLAB_PAGE_SIZE);
     m = &h->meta[*page];
-    switch (m->state) {
-    case PAGE_CLASS:
-        switch (page_status(m, *off)) {
-        case PAGE_BLOCK_LIVE:
+    if (m->state == (uint8_t)PAGE_CLASS) { /* the common case first */
+        page_block_status st = page_status(m, *off);
+        if (st == PAGE_BLOCK_LIVE) {
             return SLAB_FAULT_NONE;
-        case PAGE_BLOCK_INTERIOR:
-            return SLAB_FAULT_INTERIOR;
-        default:
-            return SLAB_FAULT_DOUBLE_FREE;
         }
-    case PAGE_LARGE:
-        return *off == 0u ? SLAB_FAULT_NONE : SLAB_FAULT_INTERIOR;
-    case PAGE_LARGE_TAIL:
-        return SLAB_FAULT_INTERIOR;
-    default: /* a free page: nothing in it is allocated */
-        return *off % SLAB_GRANULE == 0u ? SLAB_FAULT_DOUBLE_FREE
-                                         : SLAB_FAULT_INTERIOR;
+        return st == PAGE_BLOCK_INTERIOR ? SLAB_FAULT_INTERIOR
+                                         : SLAB_FAULT_DOUBLE_FREE;
     }
+    if (m->state == (uint8_t)PAGE_LARGE) {
+        return *off == 0u ? SLAB_FAULT_NONE : SLAB_FAULT_INTERIOR;
+    }
+    if (m->state == (uint8_t)PAGE_LARGE_TAIL) {
+        return SLAB_FAULT_INTERIOR;
+    }
+    /* a free page: nothing in it is allocated */
+    return *off % SLAB_GRANULE == 0u ? SLAB_FAULT_DOUBLE_FREE
+                                     : SLAB_FAULT_INTERIOR;
 }
 
 /* Usable bytes of the live block at (page, off) found by block_find. */
-static size_t block_usable(const slab_heap *h, uint32_t page)
+static SLAB_INLINE size_t block_usable(const slab_heap *h, uint32_t page)
 {
     const page_meta *m = &h->meta[page];
     if (m->state == (uint8_t)PAGE_CLASS) {
@@ -141,10 +140,10 @@ slab_heap *slab_init(void *arena, size_t size)
     h->meta = (page_meta *)table;
     h->base = first;
     h->span = npages * SLAB_PAGE_SIZE;
-    h->pool_head = HEAP_NO_PAGE;
+    h->head[HEAP_POOL] = HEAP_NO_PAGE;
     h->pool_count = 0u;
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        h->partial[c] = HEAP_NO_PAGE;
+        h->head[HEAP_CLASS(c)] = HEAP_NO_PAGE;
         h->empty[c] = HEAP_NO_PAGE;
     }
     h->bytes_used = 0u;
@@ -154,6 +153,9 @@ slab_heap *slab_init(void *arena, size_t size)
     h->fault_count = 0u;
     h->hook = NULL;
     h->hook_ctx = NULL;
+    h->lock_enter = NULL;
+    h->lock_leave = NULL;
+    h->lock_ctx = NULL;
     layout_fill_fast(h->class_of);
     /* Highest page first, so the pool hands out low pages first. */
     for (uint32_t i = (uint32_t)npages; i > 0u; i--) {
@@ -172,8 +174,10 @@ slab_heap *slab_init(void *arena, size_t size)
 void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 {
     if (heap_ok(h)) {
+        heap_lock(h);
         h->hook = hook;
-        h->hook_ctx = ctx;
+        h->hook_ctx = hook != NULL ? ctx : NULL;
+        heap_unlock(h);
     }
 }
 
@@ -184,25 +188,26 @@ void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page. O(classes).
  */
-static uint32_t class_refill(slab_heap *h, uint32_t c)
+SLAB_COLD static uint32_t class_refill(slab_heap *h, uint32_t c)
 {
     uint32_t i = heap_pool_take(h);
     if (i == HEAP_NO_PAGE) {
         i = heap_steal_empty(h);
         if (i == HEAP_NO_PAGE) {
+            h->oom_count++;
             return HEAP_NO_PAGE;
         }
     }
     page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
     h->meta[i].state = (uint8_t)PAGE_CLASS;
     h->meta[i].run = 0u;
-    heap_list_push(h->meta, &h->partial[c], i);
+    heap_list_push(h, HEAP_CLASS(c), i);
     return i;
 }
 
-static void *class_alloc(slab_heap *h, uint32_t c)
+static SLAB_INLINE void *class_alloc(slab_heap *h, uint32_t c)
 {
-    uint32_t i = h->partial[c];
+    uint32_t i = h->head[HEAP_CLASS(c)];
     page_meta *m;
     uint32_t off;
     bool repaired;
@@ -210,7 +215,6 @@ static void *class_alloc(slab_heap *h, uint32_t c)
     if (i == HEAP_NO_PAGE) {
         i = class_refill(h, c);
         if (i == HEAP_NO_PAGE) {
-            h->oom_count++;
             return NULL;
         }
     }
@@ -221,7 +225,7 @@ static void *class_alloc(slab_heap *h, uint32_t c)
     /* A page on the partial list always has room, so this never fails. */
     off = page_take(m, page_words(h, i), &repaired);
     if (page_is_full(m)) {
-        heap_list_unlink(h->meta, &h->partial[c], i);
+        heap_list_unlink(h, HEAP_CLASS(c), i);
     }
     count_alloc(h, m->size);
     if (repaired) {
@@ -230,7 +234,7 @@ static void *class_alloc(slab_heap *h, uint32_t c)
     return block_at(h, i, off);
 }
 
-static void *large_alloc(slab_heap *h, size_t size, size_t align)
+SLAB_COLD static void *large_alloc(slab_heap *h, size_t size, size_t align)
 {
     size_t count = layout_pages(size > 0u ? size : 1u);
     size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
@@ -259,7 +263,7 @@ static void *large_alloc(slab_heap *h, size_t size, size_t align)
 }
 
 /* The general path: any alignment, any size. */
-static void *alloc_slow(slab_heap *h, size_t size, size_t align)
+SLAB_COLD static void *alloc_slow(slab_heap *h, size_t size, size_t align)
 {
     uint32_t c;
     if (!layout_is_pow2(align)) {
@@ -279,11 +283,8 @@ static void *alloc_slow(slab_heap *h, size_t size, size_t align)
  * answer safe by construction, whatever the table holds (and the table is
  * proved right, so they always pass). Anything else takes alloc_slow.
  */
-void *slab_alloc(slab_heap *h, size_t size, size_t align)
+static SLAB_INLINE void *heap_alloc(slab_heap *h, size_t size, size_t align)
 {
-    if (!heap_ok(h)) {
-        return NULL;
-    }
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
         uint32_t c = h->class_of[(size + 3u) / 4u];
@@ -296,7 +297,10 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align)
 
 /* ---- free --------------------------------------------------------------- */
 
-static void class_free(slab_heap *h, uint32_t i, uint32_t off)
+SLAB_COLD static void class_page_moves(slab_heap *h, uint32_t i, uint32_t c,
+                                       bool was_full);
+
+static SLAB_INLINE void class_free(slab_heap *h, uint32_t i, uint32_t off)
 {
     page_meta *m = &h->meta[i];
     uint32_t c = m->cls;
@@ -304,45 +308,60 @@ static void class_free(slab_heap *h, uint32_t i, uint32_t off)
 
     page_give(m, page_words(h, i), off);
     count_free(h, m->size);
+    if (m->used == 0u || was_full) {
+        class_page_moves(h, i, c, was_full);
+    }
+}
+
+/*
+ * After a free in page i of class c, the page became empty or stopped
+ * being full: put it where it now belongs (partial list, the class's kept
+ * empty page, or the pool). Off the hot path.
+ */
+SLAB_COLD static void class_page_moves(slab_heap *h, uint32_t i, uint32_t c,
+                                       bool was_full)
+{
+    const page_meta *m = &h->meta[i];
     if (m->used == 0u) {
         if (h->empty[c] == HEAP_NO_PAGE) {
             /* Keep it, on the partial list, as the class's empty page. */
             if (was_full) {
-                heap_list_push(h->meta, &h->partial[c], i);
+                heap_list_push(h, HEAP_CLASS(c), i);
             }
             h->empty[c] = i;
         } else {
             if (!was_full) {
-                heap_list_unlink(h->meta, &h->partial[c], i);
+                heap_list_unlink(h, HEAP_CLASS(c), i);
             }
             heap_pool_give(h, i);
         }
     } else if (was_full) {
-        heap_list_push(h->meta, &h->partial[c], i);
+        heap_list_push(h, HEAP_CLASS(c), i);
     }
 }
 
-static void live_free(slab_heap *h, uint32_t i, uint32_t off)
+SLAB_COLD static void large_free(slab_heap *h, uint32_t i)
+{
+    size_t count = h->meta[i].run;
+    heap_run_give(h, i);
+    h->large_pages -= count;
+    count_free(h, count * SLAB_PAGE_SIZE);
+}
+
+static SLAB_INLINE void live_free(slab_heap *h, uint32_t i, uint32_t off)
 {
     if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
         class_free(h, i, off);
     } else {
-        size_t count = h->meta[i].run;
-        heap_run_give(h, i);
-        h->large_pages -= count;
-        count_free(h, count * SLAB_PAGE_SIZE);
+        large_free(h, i);
     }
 }
 
-void slab_free(slab_heap *h, void *p)
+static SLAB_INLINE void heap_free(slab_heap *h, void *p)
 {
     uint32_t i = 0u;
     uint32_t off = 0u;
-    slab_fault f;
-    if (p == NULL || !heap_ok(h)) {
-        return;
-    }
-    f = block_find(h, p, &i, &off);
+    slab_fault f = block_find(h, p, &i, &off);
     if (f != SLAB_FAULT_NONE) {
         report(h, f, p);
         return;
@@ -357,15 +376,11 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
            ((uintptr_t)p & (uintptr_t)(align - 1u)) == 0u && size <= usable;
 }
 
-void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align)
+static void heap_free_sized(slab_heap *h, void *p, size_t size, size_t align)
 {
     uint32_t i = 0u;
     uint32_t off = 0u;
-    slab_fault f;
-    if (p == NULL || !heap_ok(h)) {
-        return;
-    }
-    f = block_find(h, p, &i, &off);
+    slab_fault f = block_find(h, p, &i, &off);
     if (f == SLAB_FAULT_NONE && !layout_fits(p, block_usable(h, i), size, align)) {
         f = SLAB_FAULT_WRONG_LAYOUT;
     }
@@ -378,7 +393,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align)
 
 /* ---- realloc and queries ------------------------------------------------ */
 
-void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
+static void *heap_realloc(slab_heap *h, void *p, size_t size, size_t align)
 {
     uint32_t i = 0u;
     uint32_t off = 0u;
@@ -388,10 +403,7 @@ void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
     slab_fault f;
 
     if (p == NULL) {
-        return slab_alloc(h, size, align);
-    }
-    if (!heap_ok(h)) {
-        return NULL;
+        return heap_alloc(h, size, align);
     }
     if (!layout_is_pow2(align)) {
         report(h, SLAB_FAULT_BAD_ALIGN, NULL);
@@ -409,7 +421,7 @@ void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
     }
     {
         size_t refusals = h->oom_count;
-        q = slab_alloc(h, size, align);
+        q = heap_alloc(h, size, align);
         if (q == NULL && fits) {
             /* No room to shrink into: keep p, which fits; not a refusal. */
             h->oom_count = refusals;
@@ -431,14 +443,94 @@ void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
     return q;
 }
 
+/* ---- the public entry points: argument checks and the lock ------------- */
+
+/*
+ * Each public operation takes the heap's lock (if one is set) exactly once,
+ * around all of its work; the internal functions above never lock.
+ */
+SLAB_INLINE void heap_lock(const slab_heap *h)
+{
+    if (h->lock_enter != NULL) {
+        h->lock_enter(h->lock_ctx);
+    }
+}
+
+SLAB_INLINE void heap_unlock(const slab_heap *h)
+{
+    if (h->lock_leave != NULL) {
+        h->lock_leave(h->lock_ctx);
+    }
+}
+
+void slab_set_lock(slab_heap *h, slab_lock_fn enter, slab_lock_fn leave, void *ctx)
+{
+    if (heap_ok(h)) {
+        bool both = enter != NULL && leave != NULL;
+        h->lock_enter = both ? enter : NULL;
+        h->lock_leave = both ? leave : NULL;
+        h->lock_ctx = both ? ctx : NULL;
+    }
+}
+
+void *slab_alloc(slab_heap *h, size_t size, size_t align)
+{
+    void *p;
+    if (!heap_ok(h)) {
+        return NULL;
+    }
+    heap_lock(h);
+    p = heap_alloc(h, size, align);
+    heap_unlock(h);
+    return p;
+}
+
+void slab_free(slab_heap *h, void *p)
+{
+    if (p == NULL || !heap_ok(h)) {
+        return;
+    }
+    heap_lock(h);
+    heap_free(h, p);
+    heap_unlock(h);
+}
+
+void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align)
+{
+    if (p == NULL || !heap_ok(h)) {
+        return;
+    }
+    heap_lock(h);
+    heap_free_sized(h, p, size, align);
+    heap_unlock(h);
+}
+
+void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
+{
+    void *q;
+    if (!heap_ok(h)) {
+        return NULL;
+    }
+    heap_lock(h);
+    q = heap_realloc(h, p, size, align);
+    heap_unlock(h);
+    return q;
+}
+
 size_t slab_usable_size(const slab_heap *h, const void *p)
 {
     uint32_t i = 0u;
     uint32_t off = 0u;
-    if (p == NULL || !heap_ok(h) || block_find(h, p, &i, &off) != SLAB_FAULT_NONE) {
+    size_t n = 0u;
+    if (p == NULL || !heap_ok(h)) {
         return 0u;
     }
-    return block_usable(h, i);
+    heap_lock(h);
+    if (block_find(h, p, &i, &off) == SLAB_FAULT_NONE) {
+        n = block_usable(h, i);
+    }
+    heap_unlock(h);
+    return n;
 }
 
 const char *slab_fault_name(slab_fault kind)

@@ -26,8 +26,10 @@
  *  - A refused call (bad argument, misuse, out of memory) changes nothing
  *    but the heap's refusal and fault counters.
  *
- * The library is not thread-safe by itself: serialise calls on one heap
- * (different heaps are independent).
+ * Threads and interrupts: give the heap a lock with slab_set_lock (an RTOS
+ * mutex, an interrupt mask, or a spin lock); every public operation then
+ * takes it exactly once. Without one, serialise calls on a heap yourself.
+ * Different heaps are independent.
  *
  * Language: C99, freestanding; the library uses only <stddef.h>,
  * <stdint.h> and <stdbool.h>.
@@ -202,6 +204,16 @@ void slab_get_stats(const slab_heap *h, slab_stats *out);
  * false, leaving *out alone, if h is not a heap or index is out of range.
  */
 bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out);
+
+/*
+ * Lock hooks: enter(ctx) before and leave(ctx) after the work of every
+ * public operation on the heap, each exactly once per operation (the fault
+ * hook runs inside). Set them once, right after slab_init and before the
+ * heap is shared. Passing NULL for either removes locking.
+ */
+typedef void (*slab_lock_fn)(void *ctx);
+void slab_set_lock(slab_heap *h, slab_lock_fn enter, slab_lock_fn leave,
+                   void *ctx);
 
 /* slab_set_fault_hook: set (or with NULL clear) the misuse hook of h. */
 void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx);

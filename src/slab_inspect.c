@@ -85,7 +85,7 @@ static bool list_ok(const slab_heap *h, uint32_t head, uint32_t *count,
     return true;
 }
 
-bool slab_check(const slab_heap *h)
+static bool heap_check(const slab_heap *h)
 {
     uint32_t free_pages = 0u;
     uint32_t room[SLAB_NUM_CLASSES];
@@ -94,7 +94,7 @@ bool slab_check(const slab_heap *h)
     size_t large = 0u;
     uint32_t n;
 
-    if (!heap_ok(h) || h->npages == 0u ||
+    if (h->npages == 0u ||
         h->span != (uintptr_t)h->npages * SLAB_PAGE_SIZE ||
         h->base % SLAB_PAGE_SIZE != 0u) {
         return false;
@@ -144,12 +144,12 @@ bool slab_check(const slab_heap *h)
             return false;
         }
     }
-    if (!list_ok(h, h->pool_head, &n, (uint8_t)PAGE_FREE, 0u) ||
+    if (!list_ok(h, h->head[HEAP_POOL], &n, (uint8_t)PAGE_FREE, 0u) ||
         n != free_pages || n != h->pool_count) {
         return false;
     }
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        if (!list_ok(h, h->partial[c], &n, (uint8_t)PAGE_CLASS, c) || n != room[c]) {
+        if (!list_ok(h, h->head[HEAP_CLASS(c)], &n, (uint8_t)PAGE_CLASS, c) || n != room[c]) {
             return false;
         }
         if (empties[c] != (h->empty[c] == HEAP_NO_PAGE ? 0u : 1u)) {
@@ -168,19 +168,9 @@ bool slab_check(const slab_heap *h)
            large == h->large_pages && h->bytes_peak >= h->bytes_used;
 }
 
-void slab_get_stats(const slab_heap *h, slab_stats *out)
+static void heap_stats(const slab_heap *h, slab_stats *out)
 {
     size_t largest_class = 0u;
-    if (out == NULL) {
-        return;
-    }
-    {
-        slab_stats zero = {0};
-        *out = zero;
-    }
-    if (!heap_ok(h)) {
-        return;
-    }
     out->page_size = SLAB_PAGE_SIZE;
     out->pages_total = h->npages;
     out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
@@ -220,7 +210,12 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
 {
     const page_meta *m;
     slab_page_info info = {SLAB_PAGE_FREE, NULL, 0u, 0u, 0u};
-    if (!heap_ok(h) || out == NULL || index >= h->npages) {
+    if (!heap_ok(h) || out == NULL) {
+        return false;
+    }
+    heap_lock(h);
+    if (index >= h->npages) {
+        heap_unlock(h);
         return false;
     }
     m = &h->meta[index];
@@ -243,6 +238,36 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
     default:
         break;
     }
+    heap_unlock(h);
     *out = info;
     return true;
+}
+
+bool slab_check(const slab_heap *h)
+{
+    bool ok;
+    if (!heap_ok(h)) {
+        return false;
+    }
+    heap_lock(h);
+    ok = heap_check(h);
+    heap_unlock(h);
+    return ok;
+}
+
+void slab_get_stats(const slab_heap *h, slab_stats *out)
+{
+    if (out == NULL) {
+        return;
+    }
+    {
+        slab_stats zero = {0};
+        *out = zero;
+    }
+    if (!heap_ok(h)) {
+        return;
+    }
+    heap_lock(h);
+    heap_stats(h, out);
+    heap_unlock(h);
 }

@@ -7,6 +7,8 @@
  * Each included file also compiles, and is proved, on its own; a firmware
  * build may compile either this file or the five separately.
  */
+#define PAGE_API static SLAB_INLINE
+#include "page_block.h"
 #include "page_block.c"
 #include "slab_layout.c"
 #include "heap_pages.c"

@@ -1,0 +1,67 @@
+/*
+ * heap_spec.h - ACSL vocabulary of the heap (src/heap_internal.h).
+ *
+ * Read only by Frama-C. The heap invariant is layered, as the functions
+ * are: heap_mem (the memory the heap owns is valid and its three regions
+ * are separate), heap_links (every page index stored anywhere is a page or
+ * HEAP_NO_PAGE), heap_pages (every page is in a known state; a class page
+ * satisfies the page invariant of spec/page_spec.h for its class's size; a
+ * large block lies inside the heap). A function requires only the layers
+ * it relies on.
+ *
+ * Requirements served (spec/REQUIREMENTS.md): R15 every page index the
+ * heap follows is in range; R16 every class page keeps the page invariant.
+ */
+#ifndef HEAP_SPEC_H
+#define HEAP_SPEC_H
+
+/*@
+  // i names a page of h, or no page.
+  predicate page_or_none{L}(slab_heap *h, integer i) =
+    i == HEAP_NO_PAGE || (0 <= i < \at(h->npages, L));
+
+*/
+
+/* The layers are macros, not predicates, so that WP splits them into one
+ * small goal per conjunct (an opaque predicate would have to be unfolded
+ * by the provers). */
+
+/* The header, the page table and the pages are valid and separate. */
+#define HEAP_MEM(h)                                                          \
+    (\valid(h) &&                                                          \
+     0 < (h)->npages <= HEAP_MAX_PAGES &&                                   \
+     \valid((h)->meta + (0 .. (h)->npages - 1)) &&                          \
+     \valid((h)->pages + (0 .. (h)->npages * SLAB_PAGE_WORDS - 1)) &&       \
+     \separated(h, (h)->meta + (0 .. (h)->npages - 1),                      \
+                (h)->pages + (0 .. (h)->npages * SLAB_PAGE_WORDS - 1)))
+
+/* Every list link and every page index kept in the header is in range. */
+#define HEAP_LINKS(h)                                                        \
+    ((\forall integer i_; 0 <= i_ < (h)->npages ==>                         \
+        page_or_none(h, (h)->meta[i_].next) &&                              \
+        page_or_none(h, (h)->meta[i_].prev)) &&                             \
+     (\forall integer l_; 0 <= l_ < HEAP_LISTS ==>                          \
+        page_or_none(h, (h)->head[l_])) &&                                  \
+     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
+        page_or_none(h, (h)->empty[c_])))
+
+/*@
+  // The state of one page.
+  predicate page_in_state{L}(slab_heap *h, integer i) =
+    h->meta[i].state <= PAGE_LARGE_TAIL &&
+    (h->meta[i].state == PAGE_CLASS ==>
+       h->meta[i].cls < SLAB_NUM_CLASSES &&
+       h->meta[i].size == slab_class_size[h->meta[i].cls] &&
+       page_ok(&h->meta[i])) &&
+    (h->meta[i].state == PAGE_LARGE ==>
+       1 <= h->meta[i].run <= h->npages - i);
+
+*/
+
+#define HEAP_PAGES(h)                                                        \
+    (\forall integer p_; 0 <= p_ < (h)->npages ==> page_in_state(h, p_))
+
+/* The whole shape invariant. */
+#define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))
+
+#endif /* HEAP_SPEC_H */
