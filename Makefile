@@ -5,7 +5,8 @@
 #                    corpus replay, cross builds; ends "N passed, N failed"
 #   make prove       replay the proofs from the committed cache (offline)
 #   make prove-full  re-prove every goal from an empty cache, refresh it
-#   make fuzz        run the libFuzzer harnesses for FUZZ_SECONDS each
+#   make fuzz        run every libFuzzer harness for FUZZ_SECONDS each
+#                    (fuzz/fuzz.mk: also fuzz-afl, fuzz-coverage, fuzz-cflite)
 #   make clean
 #
 # Every target installs the tools it needs first (ci/install-tools.sh),
@@ -24,14 +25,14 @@ ARM_CC   := arm-none-eabi-gcc
 ARM_FLAGS := -mcpu=cortex-m4 -mthumb -Os
 
 # Proofs: the files proved so far, and how.
-PROVED   := src/page_block.c src/slab_layout.c
+PROVED   := src/page_block.c src/slab_layout.c src/heap_pages.c
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all lib demo check unit prove prove-full cross fuzz fuzz-replay clean \
+.PHONY: all lib demo check unit prove prove-full cross clean \
         tools-build tools-test tools-prove tools-fuzz tools-cross
 
 all: demo preload
@@ -108,26 +109,6 @@ cross: tools-cross
 	  clang -m32 $(WARN) -O2 -Isrc -c $$f -o $(BUILD)/m32/$$(basename $$f .c).clang32.o || exit 1; \
 	done
 
-# ---- fuzzing ----------------------------------------------------------------
-
-$(BUILD)/replay_ops: fuzz/fuzz_ops.c fuzz/replay_main.c $(SRC) $(HDR)
-	@mkdir -p $(BUILD)
-	$(CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -g $(SAN) -Isrc \
-	  fuzz/fuzz_ops.c fuzz/replay_main.c $(SRC) -o $@
-
-fuzz-replay: tools-test $(BUILD)/replay_ops
-	./$(BUILD)/replay_ops fuzz/corpus/ops
-
-$(BUILD)/fuzz_ops: fuzz/fuzz_ops.c $(SRC) $(HDR)
-	@mkdir -p $(BUILD)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -Isrc fuzz/fuzz_ops.c $(SRC) -o $@
-
-fuzz: tools-fuzz $(BUILD)/fuzz_ops
-	mkdir -p $(BUILD)/corpus-ops
-	./$(BUILD)/fuzz_ops -max_total_time=$(FUZZ_SECONDS) \
-	  -dict=fuzz/fuzz_ops.dict $(BUILD)/corpus-ops fuzz/corpus/ops
-
 clean:
 	rm -rf $(BUILD)
 
@@ -137,5 +118,11 @@ clean:
 -include hosted/hosted.mk
 # Cortex-M example and on-target tests under QEMU (examples/cortex-m/target.mk).
 -include examples/cortex-m/target.mk
+# Fuzz harnesses: replay, libFuzzer, AFL++, coverage, ClusterFuzzLite (fuzz/fuzz.mk).
+-include fuzz/fuzz.mk
 # Rust bindings (bindings/rust/rust.mk).
 -include bindings/rust/rust.mk
+# Multi-threaded stress test under ThreadSanitizer (tests/threads/threads.mk).
+-include tests/threads/threads.mk
+# Audit pack, install/uninstall and the install test (audit/audit.mk).
+-include audit/audit.mk

@@ -47,13 +47,16 @@ else
 fi
 
 step proofs make -s prove
-step fuzz-replay make -s fuzz-replay
+step fuzz-replay make -s fuzz-replay-all
 step demo make -s demo
 step cross-builds make -s cross
 step target-tests-cortex-m make -s check-target
 step target-tests-riscv make -s check-target-riscv
 step example-cortex-m make -s example-cortex-m
 step preload-real-programs make -s check-preload
+step install make -s check-install
+step threads-tsan make -s check-threads
+step rust-bindings make -s check-rust
 
 printf '\n'
 [ -z "$failed_steps" ] || printf 'failed:%s\n' "$failed_steps"

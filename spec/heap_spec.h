@@ -31,35 +31,34 @@
     (\valid(h) &&                                                          \
      0 < (h)->npages <= HEAP_MAX_PAGES &&                                   \
      \valid((h)->meta + (0 .. (h)->npages - 1)) &&                          \
+     \valid((h)->links + (0 .. (h)->npages - 1)) &&                         \
      \valid((h)->pages + (0 .. (h)->npages * SLAB_PAGE_WORDS - 1)) &&       \
      \separated(h, (h)->meta + (0 .. (h)->npages - 1),                      \
+                (h)->links + (0 .. (h)->npages - 1),                        \
                 (h)->pages + (0 .. (h)->npages * SLAB_PAGE_WORDS - 1)))
 
 /* Every list link and every page index kept in the header is in range. */
 #define HEAP_LINKS(h)                                                        \
     ((\forall integer i_; 0 <= i_ < (h)->npages ==>                         \
-        page_or_none(h, (h)->meta[i_].next) &&                              \
-        page_or_none(h, (h)->meta[i_].prev)) &&                             \
+        page_or_none(h, (h)->links[i_].next) &&                              \
+        page_or_none(h, (h)->links[i_].prev)) &&                             \
      (\forall integer l_; 0 <= l_ < HEAP_LISTS ==>                          \
         page_or_none(h, (h)->head[l_])) &&                                  \
      (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
         page_or_none(h, (h)->empty[c_])))
 
-/*@
-  // The state of one page.
-  predicate page_in_state{L}(slab_heap *h, integer i) =
-    h->meta[i].state <= PAGE_LARGE_TAIL &&
-    (h->meta[i].state == PAGE_CLASS ==>
-       h->meta[i].cls < SLAB_NUM_CLASSES &&
-       h->meta[i].size == slab_class_size[h->meta[i].cls] &&
-       page_ok(&h->meta[i])) &&
-    (h->meta[i].state == PAGE_LARGE ==>
-       1 <= h->meta[i].run <= h->npages - i);
-
-*/
+/* The state of page i: a known state, and a class page keeps the page
+ * invariant for its class's size. (A large block's length is not part of
+ * it: heap_run_give bounds its loop by the heap's end at run time.) */
+#define PAGE_IN_STATE(h, i)                                                  \
+    ((h)->meta[i].state <= PAGE_LARGE_TAIL &&                                \
+     ((h)->meta[i].state == PAGE_CLASS ==>                                   \
+        (h)->meta[i].cls < SLAB_NUM_CLASSES &&                               \
+        (h)->meta[i].size == slab_class_size[(h)->meta[i].cls] &&            \
+        page_ok(&(h)->meta[i])))
 
 #define HEAP_PAGES(h)                                                        \
-    (\forall integer p_; 0 <= p_ < (h)->npages ==> page_in_state(h, p_))
+    (\forall integer p_; 0 <= p_ < (h)->npages ==> PAGE_IN_STATE(h, p_))
 
 /* The whole shape invariant. */
 #define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))

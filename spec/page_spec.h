@@ -13,6 +13,26 @@
 #ifndef PAGE_SPEC_H
 #define PAGE_SPEC_H
 
+/*
+ * The page invariant.
+ *  - the block size is a legal class size;
+ *  - the carved part lies in the page, and holds at least one 16-byte
+ *    granule per block counted as used or free (so counts cannot overflow);
+ *  - while the list is not empty, its head is a free carved block;
+ *  - no granule past the carved part is marked.
+ * A macro, so that WP splits it into one goal per conjunct in the page
+ * functions' contracts (PAGE_OK); page_ok below is the same formula as a
+ * predicate.
+ */
+#define PAGE_OK_AT(m, L)                                                     \
+    (page_shape{L}(m) &&                                                     \
+     16 * (\at((m)->used, L) + \at((m)->nfree, L)) <= \at((m)->carved, L) && \
+     (\at((m)->nfree, L) > 0 ==>                                             \
+        block_start{L}(m, \at((m)->head, L)) &&                              \
+        !bit_set{L}(m, granule(\at((m)->head, L)))) &&                       \
+     bits_past_carved_clear{L}(m))
+#define PAGE_OK(m) PAGE_OK_AT(m, Here)
+
 /*@
   // Bits are kept per 16-byte granule.
   logic integer PAGE_GRANULES = SLAB_PAGE_SIZE / 16;
@@ -57,19 +77,11 @@
     \forall integer g; \at(m->carved, L) / 16 <= g < PAGE_GRANULES ==>
       !bit_set{L}(m, g);
 
-  // The page invariant.
-  //  - the block size is a legal class size;
-  //  - the carved part lies in the page, and holds at least one 16-byte
-  //    granule per block counted as used or free (so counts cannot overflow);
-  //  - while the list is not empty, its head is a free carved block;
-  //  - no granule past the carved part is marked.
-  predicate page_ok{L}(page_meta *m) =
-    page_shape{L}(m) &&
-    16 * (\at(m->used, L) + \at(m->nfree, L)) <= \at(m->carved, L) &&
-    (\at(m->nfree, L) > 0 ==>
-       block_start{L}(m, \at(m->head, L)) &&
-       !bit_set{L}(m, granule(\at(m->head, L)))) &&
-    bits_past_carved_clear{L}(m);
+
+  // The page invariant as one predicate, for the heap's invariant over all
+  // pages (spec/heap_spec.h), where it must stay opaque; its body is
+  // PAGE_OK below.
+  predicate page_ok{L}(page_meta *m) = PAGE_OK_AT(m, L);
 */
 
 #endif /* PAGE_SPEC_H */

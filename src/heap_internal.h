@@ -17,7 +17,12 @@
  *                    not move pages at all;
  *   PAGE_LARGE       first page of a large block of meta.run pages;
  *   PAGE_LARGE_TAIL  a later page of a large block.
- * Lists link pages by index through meta.next / meta.prev; HEAP_NO_PAGE
+ * Lists link pages by index through links[i].next / links[i].prev, kept
+ * in a table of their own beside the page table. Page indices are int32_t
+ * (HEAP_NO_PAGE is -1) and the pool count a size_t: types of their own, so
+ * that in WP's typed memory model a proof that moves pages between lists
+ * never has to show it left the pages' blocks and bitmaps alone;
+ * HEAP_NO_PAGE
  * ends them.
  */
 #ifndef HEAP_INTERNAL_H
@@ -31,8 +36,8 @@
 #include "slab.h"
 #include "slab_layout.h"
 
-#define HEAP_NO_PAGE 0xFFFFFFFFu
-/* Most pages a heap may have: page indices stay below HEAP_NO_PAGE. */
+#define HEAP_NO_PAGE (-1)
+/* Most pages a heap may have: page indices are int32_t, -1 means none. */
 #define HEAP_MAX_PAGES 0x7FFFFFFFu
 /* "SLAB" in ASCII; a heap pointer whose magic differs is refused. */
 #define HEAP_MAGIC 0x534C4142u
@@ -50,17 +55,24 @@ enum page_state {
     PAGE_LARGE_TAIL = 3
 };
 
+/* A page's place on the list it is on (pool or class list). */
+typedef struct page_link {
+    int32_t next;
+    int32_t prev;
+} page_link;
+
 struct slab_heap {
     uint32_t magic;
     uint32_t npages;
     uint32_t *pages;    /* page i starts at pages + i * SLAB_PAGE_WORDS */
     page_meta *meta;    /* the page table, npages entries */
+    page_link *links;   /* list links of the pages, npages entries */
     uintptr_t base;     /* address of page 0 */
     uintptr_t span;     /* bytes in all pages: p is in a page iff
                            (uintptr_t)p - base < span */
-    uint32_t head[HEAP_LISTS]; /* first page of each page list */
-    uint32_t pool_count;       /* pages on the pool list */
-    uint32_t empty[SLAB_NUM_CLASSES];   /* the class's empty page, if any */
+    int32_t head[HEAP_LISTS]; /* first page of each page list */
+    size_t pool_count;        /* pages on the pool list */
+    int32_t empty[SLAB_NUM_CLASSES];   /* the class's empty page, if any */
     size_t bytes_used;  /* usable bytes of live blocks */
     size_t bytes_peak;
     size_t large_pages; /* pages in live large blocks */
@@ -84,14 +96,23 @@ struct slab_heap {
 void heap_lock(const slab_heap *h);
 void heap_unlock(const slab_heap *h);
 
-/* Is h a heap made by slab_init? (A NULL or foreign pointer is not.) */
+/* Is h a heap made by slab_init? (A NULL or foreign pointer is not.) The
+ * magic number is read, so h must be NULL or point to readable memory. */
+/*@ requires h == \null || \valid_read(h);
+    assigns \nothing;
+    ensures \result <==> h != \null && h->magic == HEAP_MAGIC;
+ */
 static inline bool heap_ok(const slab_heap *h)
 {
     return h != NULL && h->magic == HEAP_MAGIC;
 }
 
 /* The words of page i. */
-static inline uint32_t *page_words(const slab_heap *h, uint32_t i)
+/*@ requires \valid_read(h) && 0 <= i < h->npages;
+    assigns \nothing;
+    ensures \result == h->pages + i * SLAB_PAGE_WORDS;
+ */
+static inline uint32_t *page_words(const slab_heap *h, int32_t i)
 {
     return h->pages + (size_t)i * SLAB_PAGE_WORDS;
 }

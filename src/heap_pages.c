@@ -4,36 +4,36 @@
  */
 #include "heap_pages.h"
 
-void heap_list_push(slab_heap *h, uint32_t l, uint32_t i)
+void heap_list_push(slab_heap *h, uint32_t l, int32_t i)
 {
-    uint32_t old = h->head[l];
-    h->meta[i].prev = HEAP_NO_PAGE;
-    h->meta[i].next = old;
+    int32_t old = h->head[l];
+    h->links[i].prev = HEAP_NO_PAGE;
+    h->links[i].next = old;
     if (old != HEAP_NO_PAGE) {
-        h->meta[old].prev = i;
+        h->links[old].prev = i;
     }
     h->head[l] = i;
 }
 
-void heap_list_unlink(slab_heap *h, uint32_t l, uint32_t i)
+void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
 {
-    uint32_t prev = h->meta[i].prev;
-    uint32_t next = h->meta[i].next;
+    int32_t prev = h->links[i].prev;
+    int32_t next = h->links[i].next;
     if (prev == HEAP_NO_PAGE) {
         h->head[l] = next;
     } else {
-        h->meta[prev].next = next;
+        h->links[prev].next = next;
     }
     if (next != HEAP_NO_PAGE) {
-        h->meta[next].prev = prev;
+        h->links[next].prev = prev;
     }
-    h->meta[i].prev = HEAP_NO_PAGE;
-    h->meta[i].next = HEAP_NO_PAGE;
+    h->links[i].prev = HEAP_NO_PAGE;
+    h->links[i].next = HEAP_NO_PAGE;
 }
 
-uint32_t heap_pool_take(slab_heap *h)
+int32_t heap_pool_take(slab_heap *h)
 {
-    uint32_t i = h->head[HEAP_POOL];
+    int32_t i = h->head[HEAP_POOL];
     if (i != HEAP_NO_PAGE) {
         heap_list_unlink(h, HEAP_POOL, i);
         h->pool_count--;
@@ -41,12 +41,13 @@ uint32_t heap_pool_take(slab_heap *h)
     return i;
 }
 
-void heap_pool_give(slab_heap *h, uint32_t i)
+void heap_pool_give(slab_heap *h, int32_t i)
 {
     h->meta[i].state = (uint8_t)PAGE_FREE;
-    h->meta[i].run = 0u;
-    heap_list_push(h, HEAP_POOL, i);
-    h->pool_count++;
+    if (h->head[HEAP_POOL] != i) {
+        heap_list_push(h, HEAP_POOL, i);
+        h->pool_count++;
+    }
 }
 
 uint32_t heap_release_empty(slab_heap *h)
@@ -57,13 +58,12 @@ uint32_t heap_release_empty(slab_heap *h)
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1].state,
-                h->meta[0 .. h->npages - 1].run,
-                h->meta[0 .. h->npages - 1].prev,
-                h->meta[0 .. h->npages - 1].next;
+                h->links[0 .. h->npages - 1].prev,
+                h->links[0 .. h->npages - 1].next;
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        uint32_t i = h->empty[c];
+        int32_t i = h->empty[c];
         if (i != HEAP_NO_PAGE) {
             heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
@@ -74,7 +74,7 @@ uint32_t heap_release_empty(slab_heap *h)
     return moved;
 }
 
-uint32_t heap_steal_empty(slab_heap *h)
+int32_t heap_steal_empty(slab_heap *h)
 {
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
         loop invariant HEAP_SHAPE(h);
@@ -82,7 +82,7 @@ uint32_t heap_steal_empty(slab_heap *h)
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        uint32_t i = h->empty[c];
+        int32_t i = h->empty[c];
         if (i != HEAP_NO_PAGE) {
             heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
@@ -113,22 +113,23 @@ static size_t first_aligned(const slab_heap *h, size_t from, size_t align_pages)
 }
 
 /* Is page i free, or (if with_empty) its class's empty page? */
-/*@ requires HEAP_SHAPE(h) && i < h->npages;
+/*@ requires \valid_read(h) && 0 <= i < h->npages;
+    requires \valid_read(h->meta + (0 .. h->npages - 1));
     assigns \nothing;
     ensures !with_empty ==> (\result <==> h->meta[i].state == PAGE_FREE);
  */
-static bool page_available(const slab_heap *h, size_t i, bool with_empty)
+static bool page_available(const slab_heap *h, int32_t i, bool with_empty)
 {
     const page_meta *m = &h->meta[i];
     if (m->state == (uint8_t)PAGE_FREE) {
         return true;
     }
     return with_empty && m->state == (uint8_t)PAGE_CLASS &&
-           h->empty[m->cls] == i;
+           m->cls < (uint8_t)SLAB_NUM_CLASSES && h->empty[m->cls] == i;
 }
 
-uint32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
-                       bool with_empty)
+int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
+                      bool with_empty)
 {
     size_t run_start = 0u;
     size_t want = 0u; /* first aligned index in the current run */
@@ -143,55 +144,57 @@ uint32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
         loop assigns i, in_run, run_start, want;
         loop variant h->npages - i;
      */
-    for (size_t i = 0u; i < h->npages; i++) {
+    for (int32_t i = 0; i < (int32_t)h->npages; i++) {
         if (!page_available(h, i, with_empty)) {
             in_run = false;
             continue;
         }
         if (!in_run) {
             in_run = true;
-            run_start = i;
+            run_start = (size_t)i;
             want = first_aligned(h, run_start, align_pages);
         }
-        if (want <= i && i - want + 1u >= count) {
-            return (uint32_t)want;
+        if (want <= (size_t)i && (size_t)i - want + 1u >= count) {
+            return (int32_t)want;
         }
     }
     return HEAP_NO_PAGE;
 }
 
-void heap_run_take(slab_heap *h, uint32_t start, uint32_t count)
+void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
 {
-    /*@ loop invariant start <= j <= start + count;
+    /*@ loop invariant 0 <= k <= count;
         loop invariant HEAP_SHAPE(h);
-        loop assigns j, h->head[HEAP_POOL], h->meta[start .. start + count - 1].state,
-                h->meta[start .. start + count - 1].run,
-                h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
-        loop variant start + count - j;
+        loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1].state,
+                h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+        loop variant count - k;
      */
-    for (uint32_t j = start; j - start < count; j++) {
+    for (uint32_t k = 0u; k < count; k++) {
+        int32_t j = start + (int32_t)k;
         heap_list_unlink(h, HEAP_POOL, j);
         h->meta[j].state = (uint8_t)PAGE_LARGE_TAIL;
-        h->meta[j].run = 0u;
     }
     h->pool_count -= count;
     h->meta[start].state = (uint8_t)PAGE_LARGE;
     h->meta[start].run = count;
 }
 
-void heap_run_give(slab_heap *h, uint32_t start)
+void heap_run_give(slab_heap *h, int32_t start)
 {
-    uint32_t count = h->meta[start].run;
-    /*@ loop invariant start <= j <= start + count;
+    size_t count = h->meta[start].run;
+    size_t room = (size_t)h->npages - (size_t)start;
+    if (count > room) {
+        count = room; /* never past the last page, whatever run says */
+    }
+    /*@ loop invariant 0 <= k <= count <= h->npages - start;
         loop invariant HEAP_SHAPE(h);
-        loop assigns j, h->head[HEAP_POOL], h->pool_count,
+        loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start .. h->npages - 1].state,
-                h->meta[start .. h->npages - 1].run,
-                h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
-        loop variant start + count - j;
+                h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+        loop variant count - k;
      */
-    for (uint32_t j = start; j - start < count; j++) {
-        heap_pool_give(h, j);
+    for (size_t k = 0u; k < count; k++) {
+        heap_pool_give(h, start + (int32_t)k);
     }
 }
 

@@ -15,53 +15,52 @@
 
 /* Put page i at the front of list l (HEAP_POOL or HEAP_CLASS(c)). */
 /*@ requires HEAP_SHAPE(h);
-    requires l < HEAP_LISTS && i < h->npages && h->head[l] != i;
-    assigns h->head[l], h->meta[0 .. h->npages - 1].prev, h->meta[i].next;
+    requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
+    assigns h->head[l], h->links[0 .. h->npages - 1].prev, h->links[i].next;
     ensures HEAP_SHAPE(h);
     ensures h->head[l] == i;
-    ensures h->meta[i].prev == HEAP_NO_PAGE;
-    ensures h->meta[i].next == \old(h->head[l]);
+    ensures h->links[i].prev == HEAP_NO_PAGE;
+    ensures h->links[i].next == \old(h->head[l]);
  */
-void heap_list_push(slab_heap *h, uint32_t l, uint32_t i);
+void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 
 /* Take page i, which is on list l, off it. */
 /*@ requires HEAP_SHAPE(h);
-    requires l < HEAP_LISTS && i < h->npages;
-    assigns h->head[l], h->meta[0 .. h->npages - 1].prev,
-            h->meta[0 .. h->npages - 1].next;
+    requires l < HEAP_LISTS && 0 <= i < h->npages;
+    assigns h->head[l], h->links[0 .. h->npages - 1].prev,
+            h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
-    ensures h->meta[i].prev == HEAP_NO_PAGE && h->meta[i].next == HEAP_NO_PAGE;
+    ensures h->links[i].prev == HEAP_NO_PAGE && h->links[i].next == HEAP_NO_PAGE;
  */
-void heap_list_unlink(slab_heap *h, uint32_t l, uint32_t i);
+void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
 /* A page from the pool (state unchanged: the caller sets it), or
  * HEAP_NO_PAGE if the pool is empty. O(1). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
     ensures \result == HEAP_NO_PAGE <==> \old(h->head[HEAP_POOL]) == HEAP_NO_PAGE;
  */
-uint32_t heap_pool_take(slab_heap *h);
+int32_t heap_pool_take(slab_heap *h);
 
 /* Return page i to the pool as PAGE_FREE. O(1). */
-/*@ requires HEAP_SHAPE(h) && i < h->npages;
+/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
-            h->meta[i].run, h->meta[0 .. h->npages - 1].prev,
-            h->meta[i].next;
+            h->links[0 .. h->npages - 1].prev, h->links[i].next;
     ensures HEAP_SHAPE(h);
     ensures h->meta[i].state == PAGE_FREE;
  */
-void heap_pool_give(slab_heap *h, uint32_t i);
+void heap_pool_give(slab_heap *h, int32_t i);
 
 /* Move every class's empty page back to the pool; returns how many moved.
  * O(classes). Used before giving up on a large block. */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1],
-            h->meta[0 .. h->npages - 1].state, h->meta[0 .. h->npages - 1].run,
-            h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+            h->meta[0 .. h->npages - 1].state,
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures \result <= SLAB_NUM_CLASSES;
  */
@@ -71,11 +70,11 @@ uint32_t heap_release_empty(slab_heap *h);
  * this returns), or HEAP_NO_PAGE. O(classes). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->empty[0 .. SLAB_NUM_CLASSES - 1],
-            h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
  */
-uint32_t heap_steal_empty(slab_heap *h);
+int32_t heap_steal_empty(slab_heap *h);
 
 /*
  * First index of `count` consecutive free pages whose first page's address
@@ -88,36 +87,34 @@ uint32_t heap_steal_empty(slab_heap *h);
     requires align_pages >= 1;
     assigns \nothing;
     ensures \result == HEAP_NO_PAGE ||
-            (\result < h->npages && 1 <= count <= h->npages - \result);
+            (0 <= \result < h->npages && 1 <= count <= h->npages - \result);
     ensures \result != HEAP_NO_PAGE && !with_empty ==>
             \forall integer j; \result <= j < \result + count ==>
               h->meta[j].state == PAGE_FREE;
  */
-uint32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
-                       bool with_empty);
+int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
+                      bool with_empty);
 
 /* Make the free pages [start, start + count) a large block. O(count). */
 /*@ requires HEAP_SHAPE(h);
-    requires start < h->npages && 1 <= count <= h->npages - start;
+    requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->meta[start .. start + count - 1].state,
-            h->meta[start .. start + count - 1].run,
-            h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+            h->meta[start .. start + count - 1].state, h->meta[start].run,
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
  */
-void heap_run_take(slab_heap *h, uint32_t start, uint32_t count);
+void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
 /* Return the large block starting at page `start` to the pool. O(run). */
 /*@ requires HEAP_SHAPE(h);
-    requires start < h->npages && h->meta[start].state == PAGE_LARGE;
+    requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
             h->meta[start .. h->npages - 1].state,
-            h->meta[start .. h->npages - 1].run,
-            h->meta[0 .. h->npages - 1].prev, h->meta[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
  */
-void heap_run_give(slab_heap *h, uint32_t start);
+void heap_run_give(slab_heap *h, int32_t start);
 
 /* Length of the longest run of pages that are free or an empty class page
  * (what a large request could get after heap_release_empty). O(pages). */

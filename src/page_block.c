@@ -87,7 +87,7 @@ static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
     requires \separated(m, words + (0 .. SLAB_PAGE_WORDS - 1));
     requires page_shape(m) && bits_past_carved_clear(m);
     assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
-    ensures page_ok(m);
+    ensures PAGE_OK(m);
  */
 SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {

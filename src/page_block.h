@@ -23,6 +23,7 @@
 #define PAGE_BLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "slab_config.h"
@@ -32,9 +33,7 @@
 
 /* Bookkeeping of one page, kept in the page table outside the page. */
 typedef struct page_meta {
-    uint32_t next;   /* next page on the list this page is on */
-    uint32_t prev;   /* previous page on that list */
-    uint32_t run;    /* first page of a large block: pages in the block */
+    size_t run;      /* a size_t: a type of its own in WP's memory model */    /* first page of a large block: pages in the block */
     uint16_t head;   /* offset of the first free block (valid if nfree > 0) */
     uint16_t carved; /* bytes from the page start cut into blocks */
     uint16_t nfree;  /* blocks on the free list */
@@ -98,7 +97,7 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g);
     requires 16 <= size <= SLAB_PAGE_SIZE && size % 4 == 0;
     assigns m->head, m->carved, m->nfree, m->used, m->size, m->cls,
             m->bits[0 .. SLAB_BITMAP_WORDS - 1];
-    ensures page_ok(m);
+    ensures PAGE_OK(m);
     ensures m->size == size && m->cls == cls;
     ensures m->carved == 0 && m->nfree == 0 && m->used == 0;
     ensures \forall integer g; 0 <= g < PAGE_GRANULES ==> !bit_set(m, g);
@@ -116,11 +115,11 @@ PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
 /*@ requires \valid(m) && \valid(repaired);
     requires \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
     requires \separated(m, repaired, words + (0 .. SLAB_PAGE_WORDS - 1));
-    requires page_ok(m);
+    requires PAGE_OK(m);
     assigns m->head, m->carved, m->nfree, m->used,
             m->bits[0 .. SLAB_BITMAP_WORDS - 1], *repaired,
             words[0 .. SLAB_PAGE_WORDS - 1];
-    ensures page_ok(m);
+    ensures PAGE_OK(m);
     ensures m->size == \old(m->size);
     behavior full:
       assumes page_full(m);
@@ -151,11 +150,11 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
  */
 /*@ requires \valid(m) && \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
     requires \separated(m, words + (0 .. SLAB_PAGE_WORDS - 1));
-    requires page_ok(m);
+    requires PAGE_OK(m);
     requires block_start(m, off) && bit_set(m, granule(off)) && m->used > 0;
     assigns m->head, m->nfree, m->used, m->bits[0 .. SLAB_BITMAP_WORDS - 1],
             words[off / 4];
-    ensures page_ok(m);
+    ensures PAGE_OK(m);
     ensures m->used == \old(m->used) - 1;
     ensures m->nfree == \old(m->nfree) + 1;
     ensures m->head == off;
@@ -171,7 +170,7 @@ PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off);
  * slack at the end of the page, where no block can start), or the part of
  * the page not cut into blocks yet. Constant time.
  */
-/*@ requires \valid_read(m) && page_ok(m);
+/*@ requires \valid_read(m) && PAGE_OK(m);
     requires off < SLAB_PAGE_SIZE;
     assigns \nothing;
     ensures \result == PAGE_BLOCK_LIVE <==>

@@ -6,7 +6,7 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void *block_at(const slab_heap *h, uint32_t i, uint32_t off)
+static void *block_at(const slab_heap *h, int32_t i, uint32_t off)
 {
     return (uint8_t *)page_words(h, i) + off;
 }
@@ -44,14 +44,15 @@ static SLAB_INLINE bool page_is_full(const page_meta *m)
  * of p would be. Constant time.
  */
 static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
-                             uint32_t *page, uint32_t *off)
+                             int32_t *page, uint32_t *off)
 {
+    /* cppcheck-suppress misra-c2012-11.6 ; D1: heap membership is p - base < span */
     uintptr_t d = (uintptr_t)p - h->base; /* wraps for p below the pages */
     const page_meta *m;
     if (d >= h->span) {
         return SLAB_FAULT_FOREIGN;
     }
-    *page = (uint32_t)(d / SLAB_PAGE_SIZE);
+    *page = (int32_t)(d / SLAB_PAGE_SIZE);
     *off = (uint32_t)(d % SLAB_PAGE_SIZE);
     m = &h->meta[*page];
     if (m->state == (uint8_t)PAGE_CLASS) { /* the common case first */
@@ -74,7 +75,7 @@ static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
 }
 
 /* Usable bytes of the live block at (page, off) found by block_find. */
-static SLAB_INLINE size_t block_usable(const slab_heap *h, uint32_t page)
+static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t page)
 {
     const page_meta *m = &h->meta[page];
     if (m->state == (uint8_t)PAGE_CLASS) {
@@ -92,6 +93,7 @@ static uintptr_t align_up(uintptr_t a, uintptr_t to)
 
 slab_heap *slab_init(void *arena, size_t size)
 {
+    /* cppcheck-suppress misra-c2012-11.6 ; D1: aligning the arena needs its address */
     uintptr_t start = (uintptr_t)arena;
     uintptr_t end;
     uintptr_t hdr;
@@ -100,7 +102,8 @@ slab_heap *slab_init(void *arena, size_t size)
     size_t fit;
     size_t npages;
     slab_heap *h;
-    const size_t per_page = sizeof(page_meta) + SLAB_PAGE_SIZE;
+    const size_t per_entry = sizeof(page_meta) + sizeof(page_link);
+    const size_t per_page = per_entry + SLAB_PAGE_SIZE;
 
     if (arena == NULL || size > UINTPTR_MAX - start ||
         start > UINTPTR_MAX - SLAB_PAGE_SIZE) {
@@ -121,7 +124,7 @@ slab_heap *slab_init(void *arena, size_t size)
     if (fit > HEAP_MAX_PAGES) {
         fit = HEAP_MAX_PAGES;
     }
-    first = align_up(table + fit * sizeof(page_meta), SLAB_PAGE_SIZE);
+    first = align_up(table + fit * per_entry, SLAB_PAGE_SIZE);
     if (fit == 0u || first >= end) {
         return NULL;
     }
@@ -138,6 +141,7 @@ slab_heap *slab_init(void *arena, size_t size)
     h->npages = (uint32_t)npages;
     h->pages = (uint32_t *)first;
     h->meta = (page_meta *)table;
+    h->links = (page_link *)(table + fit * sizeof(page_meta));
     h->base = first;
     h->span = npages * SLAB_PAGE_SIZE;
     h->head[HEAP_POOL] = HEAP_NO_PAGE;
@@ -158,15 +162,15 @@ slab_heap *slab_init(void *arena, size_t size)
     h->lock_ctx = NULL;
     layout_fill_fast(h->class_of);
     /* Highest page first, so the pool hands out low pages first. */
-    for (uint32_t i = (uint32_t)npages; i > 0u; i--) {
-        page_meta *m = &h->meta[i - 1u];
+    for (int32_t i = (int32_t)npages; i > 0; i--) {
+        page_meta *m = &h->meta[i - 1];
         m->head = (uint16_t)PAGE_NO_BLOCK;
         m->carved = 0u;
         m->nfree = 0u;
         m->used = 0u;
         m->size = 0u;
         m->cls = 0u;
-        heap_pool_give(h, i - 1u);
+        heap_pool_give(h, i - 1);
     }
     return h;
 }
@@ -188,9 +192,9 @@ void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page. O(classes).
  */
-SLAB_COLD static uint32_t class_refill(slab_heap *h, uint32_t c)
+SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
-    uint32_t i = heap_pool_take(h);
+    int32_t i = heap_pool_take(h);
     if (i == HEAP_NO_PAGE) {
         i = heap_steal_empty(h);
         if (i == HEAP_NO_PAGE) {
@@ -207,7 +211,7 @@ SLAB_COLD static uint32_t class_refill(slab_heap *h, uint32_t c)
 
 static SLAB_INLINE void *class_alloc(slab_heap *h, uint32_t c)
 {
-    uint32_t i = h->head[HEAP_CLASS(c)];
+    int32_t i = h->head[HEAP_CLASS(c)];
     page_meta *m;
     uint32_t off;
     bool repaired;
@@ -238,7 +242,7 @@ SLAB_COLD static void *large_alloc(slab_heap *h, size_t size, size_t align)
 {
     size_t count = layout_pages(size > 0u ? size : 1u);
     size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
-    uint32_t start;
+    int32_t start;
 
     if (count > h->npages) {
         h->oom_count++;
@@ -288,7 +292,8 @@ static SLAB_INLINE void *heap_alloc(slab_heap *h, size_t size, size_t align)
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
         uint32_t c = h->class_of[(size + 3u) / 4u];
-        if (slab_class_size[c] >= size && slab_class_align[c] >= align) {
+        if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
+            slab_class_align[c] >= align) {
             return class_alloc(h, c);
         }
     }
@@ -297,10 +302,10 @@ static SLAB_INLINE void *heap_alloc(slab_heap *h, size_t size, size_t align)
 
 /* ---- free --------------------------------------------------------------- */
 
-SLAB_COLD static void class_page_moves(slab_heap *h, uint32_t i, uint32_t c,
+SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full);
 
-static SLAB_INLINE void class_free(slab_heap *h, uint32_t i, uint32_t off)
+static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
 {
     page_meta *m = &h->meta[i];
     uint32_t c = m->cls;
@@ -318,7 +323,7 @@ static SLAB_INLINE void class_free(slab_heap *h, uint32_t i, uint32_t off)
  * being full: put it where it now belongs (partial list, the class's kept
  * empty page, or the pool). Off the hot path.
  */
-SLAB_COLD static void class_page_moves(slab_heap *h, uint32_t i, uint32_t c,
+SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full)
 {
     const page_meta *m = &h->meta[i];
@@ -340,7 +345,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, uint32_t i, uint32_t c,
     }
 }
 
-SLAB_COLD static void large_free(slab_heap *h, uint32_t i)
+SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
     size_t count = h->meta[i].run;
     heap_run_give(h, i);
@@ -348,7 +353,7 @@ SLAB_COLD static void large_free(slab_heap *h, uint32_t i)
     count_free(h, count * SLAB_PAGE_SIZE);
 }
 
-static SLAB_INLINE void live_free(slab_heap *h, uint32_t i, uint32_t off)
+static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
     if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
         class_free(h, i, off);
@@ -359,7 +364,7 @@ static SLAB_INLINE void live_free(slab_heap *h, uint32_t i, uint32_t off)
 
 static SLAB_INLINE void heap_free(slab_heap *h, void *p)
 {
-    uint32_t i = 0u;
+    int32_t i = 0;
     uint32_t off = 0u;
     slab_fault f = block_find(h, p, &i, &off);
     if (f != SLAB_FAULT_NONE) {
@@ -373,12 +378,13 @@ static SLAB_INLINE void heap_free(slab_heap *h, void *p)
 static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 {
     return layout_is_pow2(align) &&
+           /* cppcheck-suppress misra-c2012-11.6 ; D1: alignment is in the address bits */
            ((uintptr_t)p & (uintptr_t)(align - 1u)) == 0u && size <= usable;
 }
 
 static void heap_free_sized(slab_heap *h, void *p, size_t size, size_t align)
 {
-    uint32_t i = 0u;
+    int32_t i = 0;
     uint32_t off = 0u;
     slab_fault f = block_find(h, p, &i, &off);
     if (f == SLAB_FAULT_NONE && !layout_fits(p, block_usable(h, i), size, align)) {
@@ -395,7 +401,7 @@ static void heap_free_sized(slab_heap *h, void *p, size_t size, size_t align)
 
 static void *heap_realloc(slab_heap *h, void *p, size_t size, size_t align)
 {
-    uint32_t i = 0u;
+    int32_t i = 0;
     uint32_t off = 0u;
     size_t usable;
     bool fits;
@@ -519,7 +525,7 @@ void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
 
 size_t slab_usable_size(const slab_heap *h, const void *p)
 {
-    uint32_t i = 0u;
+    int32_t i = 0;
     uint32_t off = 0u;
     size_t n = 0u;
     if (p == NULL || !heap_ok(h)) {

@@ -40,6 +40,7 @@
  * multiples of c inside their page.
  */
 #ifndef SLAB_CLASS_LIST
+/* cppcheck-suppress misra-c2012-20.7 ; D2: X-macro, X names a macro, not an expression */
 #define SLAB_CLASS_LIST(X)                                                    \
     X(16) X(20) X(24) X(32) X(40) X(48) X(64) X(80) X(96) X(128) X(160)       \
     X(192) X(256) X(320) X(384) X(512) X(640) X(768) X(1024) X(1280)          \

@@ -14,7 +14,7 @@
  * them), free list (exactly nfree distinct free blocks; see README for why
  * "nfree valid links, then the end" rules out repeats).
  */
-static bool class_page_ok(const slab_heap *h, uint32_t i)
+static bool class_page_ok(const slab_heap *h, int32_t i)
 {
     const page_meta *m = &h->meta[i];
     const uint32_t *words = page_words(h, i);
@@ -57,19 +57,19 @@ static bool class_page_ok(const slab_heap *h, uint32_t i)
 }
 
 /* A page list: bounded walk, back links, and every member passes `member`. */
-static bool list_ok(const slab_heap *h, uint32_t head, uint32_t *count,
+static bool list_ok(const slab_heap *h, int32_t head, uint32_t *count,
                     uint8_t state, uint32_t cls)
 {
-    uint32_t prev = HEAP_NO_PAGE;
-    uint32_t i = head;
+    int32_t prev = HEAP_NO_PAGE;
+    int32_t i = head;
     uint32_t n = 0u;
     while (i != HEAP_NO_PAGE) {
         const page_meta *m;
-        if (i >= h->npages || n >= h->npages) {
+        if (i < 0 || i >= (int32_t)h->npages || n >= h->npages) {
             return false;
         }
         m = &h->meta[i];
-        if (m->state != state || m->prev != prev) {
+        if (m->state != state || h->links[i].prev != prev) {
             return false;
         }
         if (state == (uint8_t)PAGE_CLASS &&
@@ -78,7 +78,7 @@ static bool list_ok(const slab_heap *h, uint32_t head, uint32_t *count,
             return false;
         }
         prev = i;
-        i = m->next;
+        i = h->links[i].next;
         n++;
     }
     *count = n;
@@ -113,14 +113,14 @@ static bool heap_check(const slab_heap *h)
             free_pages++;
             break;
         case PAGE_CLASS:
-            if (!class_page_ok(h, i)) {
+            if (!class_page_ok(h, (int32_t)i)) {
                 return false;
             }
             if (m->nfree > 0u || (uint32_t)m->carved + m->size <= SLAB_PAGE_SIZE) {
                 room[m->cls]++;
             }
             if (m->used == 0u) {
-                if (h->empty[m->cls] != i) {
+                if (h->empty[m->cls] != (int32_t)i) {
                     return false;
                 }
                 empties[m->cls]++;
@@ -138,7 +138,7 @@ static bool heap_check(const slab_heap *h)
             }
             bytes += (size_t)m->run * SLAB_PAGE_SIZE;
             large += m->run;
-            i += m->run - 1u; /* the tail pages were just checked */
+            i += (uint32_t)m->run - 1u; /* the tail pages were just checked */
             break;
         default: /* a tail page not reached from its head, or garbage */
             return false;
@@ -219,7 +219,7 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
         return false;
     }
     m = &h->meta[index];
-    info.start = page_words(h, (uint32_t)index);
+    info.start = page_words(h, (int32_t)index);
     switch (m->state) {
     case PAGE_CLASS:
         info.kind = SLAB_PAGE_CLASS;

@@ -16,6 +16,7 @@
 
 #include "slab_config.h"
 
+/* cppcheck-suppress misra-c2012-20.9 ; false positive: SIZE_MAX is from <stdint.h> */
 #if SIZE_MAX > 0xFFFFFFFFu
 #define SLAB_SIZE_BITS 64
 #else

@@ -2124,12 +2124,103 @@ static void test_random_workload(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
 
+
+/* ======================================================================== */
+/* slab_set_lock                                                            */
+
+typedef struct lock_rec {
+    int depth;     /* enter minus leave: must stay 0 or 1 */
+    int max_depth;
+    int enters;
+    int leaves;
+    int hook_depth; /* depth seen by the fault hook */
+} lock_rec;
+
+static void lock_enter(void *ctx)
+{
+    lock_rec *l = (lock_rec *)ctx;
+    l->depth++;
+    l->enters++;
+    if (l->depth > l->max_depth) {
+        l->max_depth = l->depth;
+    }
+}
+
+static void lock_leave(void *ctx)
+{
+    lock_rec *l = (lock_rec *)ctx;
+    l->depth--;
+    l->leaves++;
+}
+
+static lock_rec *g_lock_for_hook;
+
+static void depth_hook(void *ctx, slab_fault kind, const void *ptr)
+{
+    (void)ctx;
+    (void)kind;
+    (void)ptr;
+    g_lock_for_hook->hook_depth = g_lock_for_hook->depth;
+}
+
+/* Every public operation takes the lock exactly once, never nested (so
+ * realloc, which allocates and frees inside, does not lock again), and the
+ * fault hook runs inside it. */
+static void test_lock_hooks_once_per_operation(void **state)
+{
+    heap_env *he = env_heap(ENV, 64 * KIB);
+    lock_rec l;
+    slab_stats st;
+    slab_page_info info;
+    void *p;
+    void *q;
+    int ops = 0;
+    memset(&l, 0, sizeof l);
+    g_lock_for_hook = &l;
+
+    slab_set_lock(he->h, lock_enter, lock_leave, &l);
+    p = slab_alloc(he->h, 100, 8); ops++;
+    assert_non_null(p);
+    q = slab_realloc(he->h, p, 3000, 16); ops++;
+    assert_non_null(q);
+    assert_int_equal(slab_usable_size(he->h, q), 3072); ops++;
+    assert_true(slab_check(he->h)); ops++;
+    slab_get_stats(he->h, &st); ops++;
+    assert_true(slab_get_page_info(he->h, 0, &info)); ops++;
+    slab_set_fault_hook(he->h, depth_hook, NULL); ops++;
+    slab_free(he->h, (char *)q + 1); ops++; /* refused: interior */
+    assert_int_equal(l.hook_depth, 1);
+    slab_free_sized(he->h, q, 3000, 16); ops++;
+    assert_int_equal(l.enters, ops);
+    assert_int_equal(l.leaves, ops);
+    assert_int_equal(l.max_depth, 1);
+    assert_int_equal(l.depth, 0);
+
+    /* a NULL function removes locking altogether */
+    slab_set_lock(he->h, lock_enter, NULL, &l);
+    p = slab_alloc(he->h, 16, 1);
+    assert_non_null(p);
+    slab_free(he->h, p);
+    assert_int_equal(l.enters, ops);
+    assert_int_equal(l.leaves, ops);
+
+    /* calls on a NULL heap take no lock and do nothing */
+    slab_set_lock(NULL, lock_enter, lock_leave, &l);
+    slab_get_stats(he->h, NULL);
+    assert_int_equal(l.enters, ops);
+
+    slab_set_fault_hook(he->h, rec_hook, &he->rec);
+    he->rec.count = get_stats(he).fault_count;
+    finish(ENV);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         /* configuration and names */
         T(test_config_class_table),
         T(test_fault_names),
+        T(test_lock_hooks_once_per_operation),
         /* slab_init */
         T(test_init_too_small_untouched),
         T(test_init_minimal_heap_works),
