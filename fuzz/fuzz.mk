@@ -26,7 +26,7 @@ FUZZ_SECONDS ?= 60
 
 FUZZ_HARNESSES := ops layout misuse init
 FUZZ_DIR       := $(BUILD)/fuzz
-FUZZ_DEPS      := $(SRC) $(HDR)
+FUZZ_DEPS      := $(SRC) $(HDR) fuzz/fuzz_common.h
 FUZZ_CFLAGS    := -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Isrc
 AFL_CC         ?= afl-clang-fast
 LLVM_PROFDATA  ?= llvm-profdata

@@ -33,25 +33,9 @@
 
 #include "heap_internal.h"
 #include "slab.h"
+#include "fuzz_common.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FUZZ_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FUZZ_ASAN 1
-#endif
-#endif
 
-#ifdef FUZZ_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PAGE ((size_t)SLAB_PAGE_SIZE)
 #define ARENA_MAX (((size_t)1 << 20) + 8192u)
@@ -77,12 +61,6 @@ static void fail(const char *file, int line, const char *cond)
     abort();
 }
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fail(__FILE__, __LINE__, #c);                                     \
-        }                                                                     \
-    } while (0)
 
 static uint32_t rd32(const uint8_t *p)
 {

@@ -37,9 +37,9 @@
 
 #include "heap_internal.h"
 #include "slab.h"
+#include "fuzz_common.h"
 #include "slab_layout.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PAGE ((size_t)SLAB_PAGE_SIZE)
 #define REC 8u
@@ -83,12 +83,6 @@ static void fail(const char *file, int line, const char *cond)
     abort();
 }
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fail(__FILE__, __LINE__, #c);                                     \
-        }                                                                     \
-    } while (0)
 
 static bool is_pow2(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
 

@@ -46,6 +46,7 @@
 
 #include "heap_internal.h"
 #include "slab.h"
+#include "fuzz_common.h"
 
 /* Metadata corruption (op 8) is off by default: the library trusts its
  * page table and list links, so any such write can make it read or write
@@ -55,24 +56,7 @@
 #define FUZZ_MISUSE_META 0
 #endif
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FUZZ_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FUZZ_ASAN 1
-#endif
-#endif
 
-#ifdef FUZZ_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define PAGE ((size_t)SLAB_PAGE_SIZE)
 #define REC 8u
@@ -160,12 +144,6 @@ static void fail(const char *file, int line, const char *cond)
     abort();
 }
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fail(__FILE__, __LINE__, #c);                                     \
-        }                                                                     \
-    } while (0)
 
 static bool is_pow2(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
 
