@@ -76,8 +76,14 @@ $(BUILD)/test_slab: tests/test_slab.c $(wildcard tests/*.h) $(SRC) $(HDR)
 	@mkdir -p $(BUILD)
 	$(CC) $(WARN) -O1 -g $(SAN) -Isrc tests/test_slab.c $(SRC) -lcmocka -o $@
 
-unit: tools-test $(BUILD)/test_slab
+# White-box tests of slab_check: it must notice each kind of damage.
+$(BUILD)/test_check: tests/test_check.c $(SRC) $(HDR)
+	@mkdir -p $(BUILD)
+	$(CC) $(WARN) -O1 -g $(SAN) -Isrc tests/test_check.c $(SRC) -lcmocka -o $@
+
+unit: tools-test $(BUILD)/test_slab $(BUILD)/test_check
 	./$(BUILD)/test_slab
+	./$(BUILD)/test_check
 
 check:
 	@ci/check.sh

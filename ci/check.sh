@@ -32,19 +32,21 @@ step() {
 }
 
 # Unit tests: cmocka reports each test; add its counts.
-printf '== unit tests (cmocka, ASan+UBSan)\n'
-if make -s build/test_slab >build/check-unit-build.log 2>&1; then
-    ./build/test_slab 2>&1 | tee build/check-unit.log
-    ok=$(grep -E '^\[  PASSED  \] [0-9]+ test' build/check-unit.log | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
-    bad=$(grep -E '^\[  FAILED  \] [0-9]+ test' build/check-unit.log | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
-    ok=${ok:-0}; bad=${bad:-0}
-    if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
-    passed=$((passed + ok)); failed=$((failed + bad))
-    [ "$bad" -eq 0 ] || failed_steps="$failed_steps unit"
-else
-    cat build/check-unit-build.log
-    failed=$((failed + 1)); failed_steps="$failed_steps unit-build"
-fi
+for t in test_slab test_check; do
+    printf '== unit tests: %s (cmocka, ASan+UBSan)\n' "$t"
+    if make -s "build/$t" >"build/check-$t-build.log" 2>&1; then
+        "./build/$t" 2>&1 | tee "build/check-$t.log"
+        ok=$(grep -E '^\[  PASSED  \] [0-9]+ test' "build/check-$t.log" | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
+        bad=$(grep -E '^\[  FAILED  \] [0-9]+ test' "build/check-$t.log" | sed -E 's/.* ([0-9]+) test.*/\1/' | tail -n 1)
+        ok=${ok:-0}; bad=${bad:-0}
+        if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+        passed=$((passed + ok)); failed=$((failed + bad))
+        [ "$bad" -eq 0 ] || failed_steps="$failed_steps $t"
+    else
+        cat "build/check-$t-build.log"
+        failed=$((failed + 1)); failed_steps="$failed_steps $t-build"
+    fi
+done
 
 step proofs make -s prove
 step fuzz-replay make -s fuzz-replay-all
