@@ -9,6 +9,7 @@
 #ifndef FUZZ_COMMON_H
 #define FUZZ_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,5 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
             fail(__FILE__, __LINE__, #c);                                     \
         }                                                                     \
     } while (0)
+
+/* Small helpers every harness decodes or checks with. */
+static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
+
+static inline size_t natural_align(size_t c) { return c & (~c + 1u); }
+
+/* A little-endian u32 from the input, whatever the host's byte order. */
+static inline uint32_t rd32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
 
 #endif /* FUZZ_COMMON_H */

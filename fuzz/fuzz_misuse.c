@@ -145,14 +145,6 @@ static void fail(const char *file, int line, const char *cond)
 }
 
 
-static bool is_pow2(size_t x) { return x != 0 && (x & (x - 1u)) == 0; }
-
-static uint32_t rd32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
-
 static uintptr_t addr(const void *p) { return (uintptr_t)p; }
 
 static void hook(void *ctx, slab_fault kind, const void *ptr)
