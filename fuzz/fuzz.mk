@@ -161,35 +161,3 @@ fuzz-cflite: tools-fuzz
 fuzz-seeds:
 	python3 fuzz/make_seeds.py
 	python3 fuzz/make_seeds_more.py
-
-# ---- metadata corruption (off in the default misuse build) -------------------
-# The library trusts its page table and list links; these targets fuzz and
-# replay the misuse harness with op 8 (write into the bookkeeping) enabled.
-# fuzz/regress-pending/misuse-meta/ holds inputs that fail today.
-
-$(FUZZ_DIR)/libfuzzer/fuzz_misuse_meta: fuzz/fuzz_misuse.c $(FUZZ_DEPS)
-	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -DFUZZ_MISUSE_META=1 -Isrc fuzz/fuzz_misuse.c $(SRC) -o $@
-
-$(FUZZ_DIR)/replay/fuzz_misuse_meta: fuzz/fuzz_misuse.c fuzz/replay_main.c $(FUZZ_DEPS)
-	@mkdir -p $(@D)
-	$(CC) $(FUZZ_CFLAGS) -O1 $(SAN) -DFUZZ_MISUSE_META=1 fuzz/fuzz_misuse.c \
-	  fuzz/replay_main.c $(SRC) -o $@
-
-.PHONY: fuzz-misuse-meta fuzz-regress-pending
-fuzz-misuse-meta: tools-fuzz $(FUZZ_DIR)/libfuzzer/fuzz_misuse_meta
-	mkdir -p $(FUZZ_DIR)/corpus-misuse-meta $(FUZZ_DIR)/artifacts-misuse-meta
-	./$(FUZZ_DIR)/libfuzzer/fuzz_misuse_meta -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=4096 -dict=fuzz/fuzz_misuse.dict \
-	  -artifact_prefix=$(FUZZ_DIR)/artifacts-misuse-meta/ \
-	  $(FUZZ_DIR)/corpus-misuse-meta fuzz/corpus/misuse
-
-# Each pending input on its own (each is expected to fail until fixed).
-fuzz-regress-pending: $(FUZZ_DIR)/replay/fuzz_misuse_meta \
-                      $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/replay/fuzz_%)
-	@for f in fuzz/regress-pending/*/*; do \
-	  d=$$(basename $$(dirname $$f)); \
-	  if ./$(FUZZ_DIR)/replay/fuzz_$$(echo $$d | tr - _) $$f >/dev/null 2>&1; \
-	  then echo "passes now: $$f"; else echo "still fails: $$f"; fi; \
-	done

@@ -5,9 +5,8 @@
  * foreign and wrong-layout frees (and reallocs of such pointers), with
  * writes of arbitrary bytes into FREE memory (free blocks, whose first word
  * is the free-list link; the harness keeps the pointers of blocks it freed),
- * and, when built with -DFUZZ_MISUSE_META=1, with writes into the heap's
- * own bookkeeping (page table entries, list links and the header's list
- * fields).
+ * and with writes into the heap's own bookkeeping (page table entries,
+ * list links, and the header's list heads, counters and class table).
  *
  * Input: an 8-byte header, then 8-byte records (a trailing partial record
  * is ignored; a short input is zero-padded to one header).
@@ -33,9 +32,14 @@
  *    aligned, at least as large as asked, overlapping no live block; a
  *    SLAB_FAULT_CORRUPT_LINK may be reported (with the returned pointer);
  *    live contents intact;
- *  - metadata corruption: only "every returned pointer lies in the pages"
- *    and no sanitizer error (the library must never read or write outside
- *    its arena: the buffer around the arena is poisoned).
+ *  - metadata corruption (op 8; from then on blocks are no longer
+ *    tracked): every returned block lies in the pages, start and requested
+ *    end, and there is no sanitizer error (the library must never read or
+ *    write outside its arena: the buffer around the arena is poisoned).
+ *    Overlap with live blocks is not checked: once the bitmaps or lists
+ *    are overwritten, the heap cannot know which blocks are live; it
+ *    reports SLAB_FAULT_CORRUPT_META where it notices and slab_check says
+ *    false.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,13 +52,6 @@
 #include "slab.h"
 #include "fuzz_common.h"
 
-/* Metadata corruption (op 8) is off by default: the library trusts its
- * page table and list links, so any such write can make it read or write
- * outside the arena (fuzz/regress-pending/misuse-meta/ holds examples).
- * Build with -DFUZZ_MISUSE_META=1 (make fuzz-misuse-meta) to fuzz it. */
-#ifndef FUZZ_MISUSE_META
-#define FUZZ_MISUSE_META 0
-#endif
 
 
 
@@ -360,6 +357,7 @@ static void check_new(const unsigned char *p, size_t req, size_t align,
     uintptr_t a = addr(p);
     size_t usable;
     CHECK(in_pages(a) && "a block outside the pages");
+    CHECK(g.span - (a - g.base) >= req && "a block running past the pages");
     if (g.meta_dirty) {
         *usable_out = 0;
         return;
@@ -588,7 +586,6 @@ static void corrupt_at(uintptr_t a, size_t n, uint32_t v, uint8_t how)
     g.links_dirty = true;
 }
 
-#if FUZZ_MISUSE_META
 /* Write a byte of the page table or of the header's lists and counters. */
 static void corrupt_meta(uint8_t sidx, uint32_t v, uint8_t a, uint8_t b)
 {
@@ -630,7 +627,6 @@ static void corrupt_meta(uint8_t sidx, uint32_t v, uint8_t a, uint8_t b)
         t[v % n] = (unsigned char)(v >> 16);
     }
 }
-#endif
 
 static void do_op(const uint8_t *r)
 {
@@ -732,9 +728,7 @@ static void do_op(const uint8_t *r)
                    v, a);
         break;
     case OP_CORRUPT_META:
-#if FUZZ_MISUSE_META
         corrupt_meta((uint8_t)sidx, v, a, b);
-#endif
         break;
     case OP_REALLOC:
         s = find_live(sidx);

@@ -8,7 +8,10 @@
  *   [0..3] u32 LE  arena size value
  *   [4..5] u16 LE  start offset inside a page-aligned static buffer (& 4095)
  *   [6]    bits 0-1: size range (0: 8 KiB..64 KiB, 1: 8 KiB..256 KiB,
- *          2: 8 KiB..1 MiB, 3: 0..4 pages, where slab_init may refuse)
+ *          2: 8 KiB..1 MiB, 3: 0..4 pages, where slab_init may refuse);
+ *          bit 2: install lock hooks (slab_set_lock) that check every
+ *          public call takes the lock exactly once, never nested, and that
+ *          the fault hook runs under it
  *   [7]    byte the arena is filled with before slab_init
  * An input shorter than 8 bytes is zero-padded (64 KiB-ish arena at offset 0).
  *
@@ -105,6 +108,9 @@ static struct state {
     size_t model_bytes;       /* sum of usable sizes of live slots */
     size_t model_large_pages; /* pages of live large blocks */
     size_t hooks;             /* fault hook calls */
+    bool locked;              /* lock hooks installed (header [6] bit 2) */
+    unsigned lock_depth;      /* 1 between lock_enter and lock_leave */
+    size_t lock_enters, lock_leaves;
     unsigned allow_faults;    /* bit per slab_fault the hook may see */
     unsigned next_phase;
     size_t opno;
@@ -190,9 +196,26 @@ static size_t expected_usable(size_t size, size_t align)
     return n * PAGE;
 }
 
+static void lock_enter(void *ctx)
+{
+    CHECK(ctx == &g && g.locked);
+    CHECK(g.lock_depth == 0 && "the heap's lock taken twice");
+    g.lock_depth = 1;
+    g.lock_enters++;
+}
+
+static void lock_leave(void *ctx)
+{
+    CHECK(ctx == &g && g.locked);
+    CHECK(g.lock_depth == 1 && "the heap's lock released but not held");
+    g.lock_depth = 0;
+    g.lock_leaves++;
+}
+
 static void fault_hook(void *ctx, slab_fault kind, const void *ptr)
 {
     CHECK(ctx == &g);
+    CHECK(!g.locked || g.lock_depth == 1);
     CHECK((unsigned)kind < 32u);
     if (!((g.allow_faults >> (unsigned)kind) & 1u)) {
         fprintf(stderr, "fuzz_ops: unexpected fault \"%s\" at page offset %ld\n",
@@ -563,6 +586,8 @@ static void post_op(bool full)
     slab_stats st;
     size_t i;
 
+    CHECK(g.lock_depth == 0 && g.lock_enters == g.lock_leaves);
+    CHECK(g.locked || g.lock_enters == 0);
     get_stats(&st);
     CHECK(st.capacity == g.npages * PAGE);
     CHECK(st.page_size == PAGE);
@@ -1037,6 +1062,10 @@ static bool setup(const uint8_t *hdr)
     CHECK(addr(g.h) >= addr(g.arena) &&
           addr(g.h) - addr(g.arena) < g.arena_size);
     slab_set_fault_hook(g.h, fault_hook, &g);
+    if (hdr[6] & 4u) {
+        slab_set_lock(g.h, lock_enter, lock_leave, &g);
+        g.locked = true;
+    }
 
     get_stats(&st);
     CHECK(st.page_size == PAGE);

@@ -107,6 +107,52 @@ static inline bool heap_ok(const slab_heap *h)
     return h != NULL && h->magic == HEAP_MAGIC;
 }
 
+/*
+ * Is i a page of h? Every page index the heap reads from its own
+ * bookkeeping (list heads and links, the empty-page table) passes this
+ * before it is followed, so damage to those words can lose pages but never
+ * make the heap touch memory outside its arena. In a heap only the library
+ * wrote, it always holds (HEAP_LINKS in spec/heap_spec.h).
+ */
+/*@ requires \valid_read(h);
+    assigns \nothing;
+    ensures \result <==> 0 <= i < h->npages;
+ */
+static inline bool heap_index_ok(const slab_heap *h, int32_t i)
+{
+    return i >= 0 && (uint32_t)i < h->npages;
+}
+
+/*
+ * The O(1) facts about the entry of page i that keep every access the page
+ * core makes inside the page, whatever else the entry holds: a class page
+ * of class c, its block size the class's, the carved part inside the page,
+ * and the first free block inside the carved part. The allocator asks this
+ * before it takes a block from, or gives one back to, a class page; in a
+ * heap only the library wrote it always holds (PAGE_IN_STATE), so a false
+ * answer means the page table was damaged (SLAB_FAULT_CORRUPT_META).
+ */
+/*@ requires \valid_read(h) && 0 <= i < h->npages;
+    requires \valid_read(h->meta + i);
+    assigns \nothing;
+    ensures \result ==> h->meta[i].state == PAGE_CLASS &&
+              h->meta[i].cls == c && c < SLAB_NUM_CLASSES &&
+              h->meta[i].size == slab_class_size[c] &&
+              h->meta[i].carved <= SLAB_PAGE_SIZE &&
+              (h->meta[i].nfree > 0 ==> h->meta[i].head < h->meta[i].carved &&
+                 h->meta[i].carved - h->meta[i].head >= h->meta[i].size);
+ */
+static inline bool heap_class_page_sane(const slab_heap *h, int32_t i,
+                                        uint32_t c)
+{
+    const page_meta *m = &h->meta[i];
+    return m->state == (uint8_t)PAGE_CLASS && m->cls == c &&
+           c < (uint32_t)SLAB_NUM_CLASSES && m->size == slab_class_size[c] &&
+           m->carved <= SLAB_PAGE_SIZE &&
+           (m->nfree == 0u ||
+            (m->head < m->carved && (uint32_t)m->carved - m->head >= m->size));
+}
+
 /* The words of page i. */
 /*@ requires \valid_read(h) && 0 <= i < h->npages;
     assigns \nothing;

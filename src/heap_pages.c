@@ -9,7 +9,7 @@ void heap_list_push(slab_heap *h, uint32_t l, int32_t i)
     int32_t old = h->head[l];
     h->links[i].prev = HEAP_NO_PAGE;
     h->links[i].next = old;
-    if (old != HEAP_NO_PAGE) {
+    if (heap_index_ok(h, old)) {
         h->links[old].prev = i;
     }
     h->head[l] = i;
@@ -19,12 +19,16 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
 {
     int32_t prev = h->links[i].prev;
     int32_t next = h->links[i].next;
+    /* Links are checked before they are followed (heap_index_ok): a
+     * damaged one is dropped, never written through. */
     if (prev == HEAP_NO_PAGE) {
         h->head[l] = next;
-    } else {
+    } else if (heap_index_ok(h, prev)) {
         h->links[prev].next = next;
+    } else {
+        /* a damaged link: not followed */
     }
-    if (next != HEAP_NO_PAGE) {
+    if (heap_index_ok(h, next)) {
         h->links[next].prev = prev;
     }
     h->links[i].prev = HEAP_NO_PAGE;
@@ -34,10 +38,21 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
 int32_t heap_pool_take(slab_heap *h)
 {
     int32_t i = h->head[HEAP_POOL];
-    if (i != HEAP_NO_PAGE) {
-        heap_list_unlink(h, HEAP_POOL, i);
-        h->pool_count--;
+    if (i == HEAP_NO_PAGE) {
+        return HEAP_NO_PAGE;
     }
+    if (!heap_index_ok(h, i)) {
+        /* Only a write from outside the library gets here. */
+        //@ assert \false;
+        return HEAP_NO_PAGE;
+    }
+    if (h->meta[i].state != (uint8_t)PAGE_FREE) {
+        /* The pool's first page is in use: hand out nothing rather than
+         * a live page (a damaged list; slab_check reports it). */
+        return HEAP_NO_PAGE;
+    }
+    heap_list_unlink(h, HEAP_POOL, i);
+    h->pool_count--;
     return i;
 }
 
@@ -48,6 +63,20 @@ void heap_pool_give(slab_heap *h, int32_t i)
         heap_list_push(h, HEAP_POOL, i);
         h->pool_count++;
     }
+}
+
+/*
+ * Is i, read from h->empty[c], an empty page of class c? The check keeps a
+ * damaged table from handing a live page to another use.
+ */
+/*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
+    assigns \nothing;
+    ensures \result ==> 0 <= i < h->npages;
+ */
+static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
+{
+    return heap_index_ok(h, i) && h->meta[i].state == (uint8_t)PAGE_CLASS &&
+           h->meta[i].cls == c && h->meta[i].used == 0u;
 }
 
 uint32_t heap_release_empty(slab_heap *h)
@@ -64,7 +93,7 @@ uint32_t heap_release_empty(slab_heap *h)
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         int32_t i = h->empty[c];
-        if (i != HEAP_NO_PAGE) {
+        if (empty_page_ok(h, c, i)) {
             heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
             heap_pool_give(h, i);
@@ -83,7 +112,7 @@ int32_t heap_steal_empty(slab_heap *h)
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         int32_t i = h->empty[c];
-        if (i != HEAP_NO_PAGE) {
+        if (empty_page_ok(h, c, i)) {
             heap_list_unlink(h, HEAP_CLASS(c), i);
             h->empty[c] = HEAP_NO_PAGE;
             return i;
@@ -179,13 +208,16 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
     h->meta[start].run = count;
 }
 
-void heap_run_give(slab_heap *h, int32_t start)
+size_t heap_run_give(slab_heap *h, int32_t start)
 {
     size_t count = h->meta[start].run;
     size_t room = (size_t)h->npages - (size_t)start;
+    size_t k = 0u;
     if (count > room) {
         count = room; /* never past the last page, whatever run says */
     }
+    /* The first page, then its tail pages: a run length that was
+     * overwritten cannot hand out the pages of the next block. */
     /*@ loop invariant 0 <= k <= count <= h->npages - start;
         loop invariant HEAP_SHAPE(h);
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
@@ -193,9 +225,12 @@ void heap_run_give(slab_heap *h, int32_t start)
                 h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
         loop variant count - k;
      */
-    for (size_t k = 0u; k < count; k++) {
+    while (k < count &&
+           (k == 0u || h->meta[start + (int32_t)k].state == (uint8_t)PAGE_LARGE_TAIL)) {
         heap_pool_give(h, start + (int32_t)k);
+        k++;
     }
+    return k;
 }
 
 uint32_t heap_longest_run(const slab_heap *h)

@@ -35,13 +35,18 @@ void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
 /* A page from the pool (state unchanged: the caller sets it), or
- * HEAP_NO_PAGE if the pool is empty. O(1). */
+ * HEAP_NO_PAGE if the pool is empty or its first page is not free (which
+ * only damage from outside can cause). O(1). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[HEAP_POOL], h->pool_count,
             h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
-    ensures \result == HEAP_NO_PAGE <==> \old(h->head[HEAP_POOL]) == HEAP_NO_PAGE;
+    ensures \result != HEAP_NO_PAGE ==>
+              \result == \old(h->head[HEAP_POOL]) && h->meta[\result].state == PAGE_FREE;
+    ensures \result == HEAP_NO_PAGE <==>
+              (\old(h->head[HEAP_POOL]) == HEAP_NO_PAGE ||
+               h->meta[\old(h->head[HEAP_POOL])].state != PAGE_FREE);
  */
 int32_t heap_pool_take(slab_heap *h);
 
@@ -106,15 +111,18 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
-/* Return the large block starting at page `start` to the pool. O(run). */
+/* Return the large block starting at page `start` to the pool: its first
+ * page and the tail pages after it, at most meta.run pages and never past
+ * the heap's end. Returns the pages given back. O(run). */
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
             h->meta[start .. h->npages - 1].state,
             h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
+    ensures \result <= h->npages - start && \result <= \old(h->meta[start].run);
  */
-void heap_run_give(slab_heap *h, int32_t start);
+size_t heap_run_give(slab_heap *h, int32_t start);
 
 /* Length of the longest run of pages that are free or an empty class page
  * (what a large request could get after heap_release_empty). O(pages). */

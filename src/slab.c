@@ -48,15 +48,21 @@ static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
 {
     /* cppcheck-suppress misra-c2012-11.6 ; D1: heap membership is p - base < span */
     uintptr_t d = (uintptr_t)p - h->base; /* wraps for p below the pages */
+    uintptr_t pg;
     const page_meta *m;
     if (d >= h->span) {
         return SLAB_FAULT_FOREIGN;
     }
-    *page = (int32_t)(d / SLAB_PAGE_SIZE);
+    pg = d / SLAB_PAGE_SIZE;
+    *page = (int32_t)pg;
     *off = (uint32_t)(d % SLAB_PAGE_SIZE);
     m = &h->meta[*page];
     if (m->state == (uint8_t)PAGE_CLASS) { /* the common case first */
-        page_block_status st = page_status(m, *off);
+        page_block_status st;
+        if (!heap_class_page_sane(h, *page, m->cls)) {
+            return SLAB_FAULT_CORRUPT_META;
+        }
+        st = page_status(m, *off);
         if (st == PAGE_BLOCK_LIVE) {
             return SLAB_FAULT_NONE;
         }
@@ -74,6 +80,14 @@ static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
                                      : SLAB_FAULT_INTERIOR;
 }
 
+/* Pages in the large block that starts at page i: its recorded length,
+ * but never past the last page, whatever the page table says. */
+static size_t large_run(const slab_heap *h, int32_t i)
+{
+    size_t room = (size_t)h->npages - (size_t)i;
+    return h->meta[i].run < room ? h->meta[i].run : room;
+}
+
 /* Usable bytes of the live block at (page, off) found by block_find. */
 static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t page)
 {
@@ -81,7 +95,7 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t page)
     if (m->state == (uint8_t)PAGE_CLASS) {
         return m->size;
     }
-    return (size_t)m->run * SLAB_PAGE_SIZE;
+    return large_run(h, page) * SLAB_PAGE_SIZE;
 }
 
 /* ---- initialisation ----------------------------------------------------- */
@@ -221,6 +235,14 @@ static SLAB_INLINE void *class_alloc(slab_heap *h, uint32_t c)
         if (i == HEAP_NO_PAGE) {
             return NULL;
         }
+    } else if (!heap_index_ok(h, i) || !heap_class_page_sane(h, i, c) ||
+               page_is_full(&h->meta[i])) {
+        /* The list's first page is not a page of this class with room:
+         * the bookkeeping was damaged from outside. Refuse, change nothing. */
+        report(h, SLAB_FAULT_CORRUPT_META, NULL);
+        return NULL;
+    } else {
+        /* the list's first page has room */
     }
     m = &h->meta[i];
     if (m->used == 0u && h->empty[c] == i) {
@@ -342,13 +364,14 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
         }
     } else if (was_full) {
         heap_list_push(h, HEAP_CLASS(c), i);
+    } else {
+        /* still on the partial list, where it was */
     }
 }
 
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
-    size_t count = h->meta[i].run;
-    heap_run_give(h, i);
+    size_t count = heap_run_give(h, i);
     h->large_pages -= count;
     count_free(h, count * SLAB_PAGE_SIZE);
 }
@@ -556,6 +579,8 @@ const char *slab_fault_name(slab_fault kind)
         return "bad alignment";
     case SLAB_FAULT_CORRUPT_LINK:
         return "corrupt free-list link";
+    case SLAB_FAULT_CORRUPT_META:
+        return "corrupt page table";
     default:
         return "unknown";
     }

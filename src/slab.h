@@ -69,14 +69,24 @@ typedef enum slab_fault {
     /* alignment that is not a power of two */
     SLAB_FAULT_BAD_ALIGN = 5,
     /* a free block's list link was overwritten; the heap repaired the list */
-    SLAB_FAULT_CORRUPT_LINK = 6
+    SLAB_FAULT_CORRUPT_LINK = 6,
+    /* the heap's own bookkeeping (page table, page lists) was overwritten
+     * from outside: the call is refused and nothing is changed */
+    SLAB_FAULT_CORRUPT_META = 7
 } slab_fault;
 
 /*
  * Called once for every detected misuse, with the heap, the kind and the
- * pointer the caller passed (NULL for SLAB_FAULT_BAD_ALIGN). The heap is
- * consistent when the hook runs; the hook must not call back into the same
- * heap. It may log, count, or stop the system.
+ * pointer the caller passed (NULL for SLAB_FAULT_BAD_ALIGN and for an
+ * allocation that found SLAB_FAULT_CORRUPT_META). The hook must not call
+ * back into the same heap. It may log, count, or stop the system.
+ *
+ * After any kind but SLAB_FAULT_CORRUPT_META the heap is consistent when
+ * the hook runs. SLAB_FAULT_CORRUPT_META means something outside the
+ * library wrote into the heap's bookkeeping: the heap still never reads or
+ * writes outside its arena and never returns a pointer outside its pages,
+ * but it can no longer promise that blocks do not overlap. A system that
+ * sees it should stop using the heap (slab_check says false).
  */
 typedef void (*slab_fault_hook)(void *ctx, slab_fault kind, const void *ptr);
 

@@ -59,7 +59,7 @@
 
 /* ---- derived values, not meant to be changed ---------------------------- */
 
-#define SLAB_PAGE_SIZE (1u << SLAB_PAGE_SHIFT)
+#define SLAB_PAGE_SIZE ((uint32_t)1u << SLAB_PAGE_SHIFT)
 /* Minimum block size; also the granule of the per-page allocated bitmap. */
 #define SLAB_GRANULE 16u
 #define SLAB_PAGE_WORDS (SLAB_PAGE_SIZE / 4u)

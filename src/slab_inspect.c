@@ -106,8 +106,10 @@ static bool heap_check(const slab_heap *h)
             return false;
         }
     }
-    for (uint32_t i = 0u; i < h->npages; i++) {
+    uint32_t i = 0u;
+    while (i < h->npages) {
         const page_meta *m = &h->meta[i];
+        uint32_t step = 1u; /* a large block is checked whole */
         switch (m->state) {
         case PAGE_FREE:
             free_pages++;
@@ -138,11 +140,12 @@ static bool heap_check(const slab_heap *h)
             }
             bytes += (size_t)m->run * SLAB_PAGE_SIZE;
             large += m->run;
-            i += (uint32_t)m->run - 1u; /* the tail pages were just checked */
+            step = (uint32_t)m->run; /* the tail pages were just checked */
             break;
         default: /* a tail page not reached from its head, or garbage */
             return false;
         }
+        i += step;
     }
     if (!list_ok(h, h->head[HEAP_POOL], &n, (uint8_t)PAGE_FREE, 0u) ||
         n != free_pages || n != h->pool_count) {
@@ -188,7 +191,8 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
         if (m->state == (uint8_t)PAGE_LARGE) {
             out->blocks_used++;
         }
-        if (m->state == (uint8_t)PAGE_CLASS) {
+        /* a damaged entry is left out (slab_check reports it) */
+        if (heap_class_page_sane(h, (int32_t)i, m->cls)) {
             slab_class_stats *cs = &out->classes[m->cls];
             size_t left = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
             cs->pages++;
@@ -225,7 +229,9 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
         info.kind = SLAB_PAGE_CLASS;
         info.block_size = m->size;
         info.blocks_used = m->used;
-        info.blocks_free = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
+        if (heap_class_page_sane(h, (int32_t)index, m->cls)) {
+            info.blocks_free = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
+        }
         break;
     case PAGE_LARGE:
         info.kind = SLAB_PAGE_LARGE;

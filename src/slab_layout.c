@@ -4,7 +4,7 @@
 #include "slab_layout.h"
 
 #define SLAB_SIZE_ENTRY_(s) (uint16_t)(s),
-#define SLAB_ALIGN_ENTRY_(s) (uint16_t)((s) & -(s)),
+#define SLAB_ALIGN_ENTRY_(s) (uint16_t)((uint32_t)(s) & (0u - (uint32_t)(s))),
 
 const uint16_t slab_class_size[SLAB_NUM_CLASSES] = {
     SLAB_CLASS_LIST(SLAB_SIZE_ENTRY_)
@@ -14,14 +14,14 @@ const uint16_t slab_class_align[SLAB_NUM_CLASSES] = {
     SLAB_CLASS_LIST(SLAB_ALIGN_ENTRY_)
 };
 
-#define P2_(k) ((size_t)1 << (k))
-#define P2_8_(k) P2_(k), P2_((k) + 1), P2_((k) + 2), P2_((k) + 3),            \
-    P2_((k) + 4), P2_((k) + 5), P2_((k) + 6), P2_((k) + 7)
+#define P2_(k) ((size_t)1u << (k))
+#define P2_8_(k) P2_(k), P2_((k) + 1u), P2_((k) + 2u), P2_((k) + 3u),        \
+    P2_((k) + 4u), P2_((k) + 5u), P2_((k) + 6u), P2_((k) + 7u)
 
 const size_t slab_pow2[SLAB_SIZE_BITS] = {
-    P2_8_(0), P2_8_(8), P2_8_(16), P2_8_(24)
+    P2_8_(0u), P2_8_(8u), P2_8_(16u), P2_8_(24u)
 #if SLAB_SIZE_BITS == 64
-    , P2_8_(32), P2_8_(40), P2_8_(48), P2_8_(56)
+    , P2_8_(32u), P2_8_(40u), P2_8_(48u), P2_8_(56u)
 #endif
 };
 

@@ -1,7 +1,9 @@
 /*
- * test_check.c - white-box tests of slab_check: it must say false for each
- * kind of damage to the heap's bookkeeping, and true again once the damage
- * is undone. (test_slab.c shows it says true for every sound heap; this
+ * test_check.c - white-box tests of damage to the heap's bookkeeping.
+ * slab_check must say false for each kind of damage, and true again once
+ * the damage is undone; and the allocator, meeting damage during a call,
+ * must refuse (SLAB_FAULT_CORRUPT_META) or contain it, never touching
+ * memory outside its arena. (test_slab.c shows it says true for every sound heap; this
  * file shows it is not a check that cannot fail.)
  *
  * Each test builds the same small heap with blocks in several classes, a
@@ -148,6 +150,195 @@ static void test_check_counters_and_table(void **state)
     DAMAGE(h->magic, 0u);
 }
 
+/* ---- damage the allocator meets during a call ------------------------------
+ * Whatever the bookkeeping holds, the heap must stay inside its arena: a
+ * call that meets a damaged class page is refused with
+ * SLAB_FAULT_CORRUPT_META and changes nothing; a damaged page index is not
+ * followed. The arena sits in a static array, so an index like BAD_INDEX
+ * that was followed would fault. */
+
+#define BAD_INDEX ((int32_t)0x7FFFFFF0)
+
+typedef struct recorder {
+    size_t count;
+    slab_fault kind;
+    const void *ptr;
+} recorder;
+
+static void record(void *ctx, slab_fault kind, const void *ptr)
+{
+    recorder *r = ctx;
+    r->count++;
+    r->kind = kind;
+    r->ptr = ptr;
+}
+
+static bool in_pages(const slab_heap *h, const void *p)
+{
+    return (uintptr_t)p - h->base < h->span;
+}
+
+/* With the class page damaged by `damage`, every call that needs the page
+ * is refused with SLAB_FAULT_CORRUPT_META and changes nothing; restored,
+ * the heap is sound and works. */
+static void expect_refused(fixture *f, page_meta *m, const page_meta *saved)
+{
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    slab_stats before, after;
+    slab_set_fault_hook(f->h, record, &r);
+    assert_false(slab_check(f->h));
+    slab_get_stats(f->h, &before);
+
+    slab_free(f->h, f->small[0]);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    assert_ptr_equal(r.ptr, f->small[0]);
+
+    assert_null(slab_alloc(f->h, 64, 1)); /* the class list's first page */
+    assert_int_equal(r.count, 2);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    assert_null(r.ptr);
+
+    assert_null(slab_realloc(f->h, f->small[1], 200, 1));
+    assert_int_equal(r.count, 3);
+    slab_free_sized(f->h, f->small[2], 64, 1);
+    assert_int_equal(r.count, 4);
+    assert_int_equal(slab_usable_size(f->h, f->small[4]), 0);
+
+    slab_get_stats(f->h, &after);
+    assert_int_equal(after.fault_count, before.fault_count + 4u);
+    assert_int_equal(after.bytes_used, before.bytes_used);
+    assert_int_equal(after.pages_free, before.pages_free);
+
+    *m = *saved;
+    assert_true(slab_check(f->h));
+    slab_set_fault_hook(f->h, NULL, NULL);
+    {
+        void *p = slab_alloc(f->h, 64, 1);
+        assert_non_null(p);
+        slab_free(f->h, p);
+        assert_true(slab_check(f->h));
+    }
+}
+
+static void test_damaged_class_page_refused(void **state)
+{
+    fixture *f = F;
+    page_meta *m = &f->h->meta[f->class_page];
+    const page_meta saved = *m;
+    /* the damaged page must be the first on class 64's list */
+    assert_int_equal(f->h->head[HEAP_CLASS(f->h->class_of[16])], f->class_page);
+
+    m->size = 0u;                                  /* would divide by zero */
+    expect_refused(f, m, &saved);
+    m->size = 48u;                                 /* another class's size */
+    expect_refused(f, m, &saved);
+    m->cls = (uint8_t)SLAB_NUM_CLASSES;            /* no such class */
+    expect_refused(f, m, &saved);
+    m->cls = (uint8_t)(saved.cls + 1u);            /* the next class */
+    expect_refused(f, m, &saved);
+    m->carved = (uint16_t)(SLAB_PAGE_SIZE + 64u);  /* past the page */
+    expect_refused(f, m, &saved);
+    m->head = m->carved;                           /* first free block past carved */
+    expect_refused(f, m, &saved);
+    m->head = (uint16_t)(m->carved - 16u);         /* block would cross carved */
+    expect_refused(f, m, &saved);
+}
+
+/* A full page left on the list would make page_take find nothing to hand
+ * out: refused rather than returning an offset past the page. */
+static void test_full_page_on_list_refused(void **state)
+{
+    fixture *f = F;
+    page_meta *m = &f->h->meta[f->class_page];
+    const page_meta saved = *m;
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    slab_set_fault_hook(f->h, record, &r);
+    m->nfree = 0u;
+    m->carved = (uint16_t)SLAB_PAGE_SIZE;
+    assert_null(slab_alloc(f->h, 64, 1));
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    *m = saved;
+    assert_true(slab_check(f->h));
+}
+
+static void test_damaged_indices_not_followed(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    int32_t pool = h->head[HEAP_POOL];
+    void *p;
+
+    /* the pool's head out of range: no page from the pool, but a class
+     * that needs a page still gets the kept empty page of class 512 */
+    h->head[HEAP_POOL] = BAD_INDEX;
+    p = slab_alloc(h, 2048, 1);
+    assert_non_null(p);
+    assert_true(in_pages(h, p));
+    h->head[HEAP_POOL] = pool;
+    assert_true(slab_check(h));
+    slab_free(h, p);
+    assert_true(slab_check(h));
+
+    /* the pool head names a live large page: it is not handed out (the
+     * request is served from a kept empty page instead) */
+    h->head[HEAP_POOL] = f->large_page;
+    p = slab_alloc(h, 3000, 1);
+    assert_non_null(p);
+    assert_true(page_of(h, p) < f->large_page || page_of(h, p) >= f->large_page + 3);
+    assert_int_equal(h->meta[f->large_page].state, PAGE_LARGE);
+    h->head[HEAP_POOL] = pool;
+    assert_true(slab_check(h));
+    slab_free(h, p);
+
+    /* an empty-page entry out of range, and one naming a live page: a
+     * large request that would need the empty pages skips them */
+    h->empty[15] = BAD_INDEX;
+    h->empty[16] = f->class_page;
+    p = slab_alloc(h, (size_t)(h->npages - 1u) * SLAB_PAGE_SIZE, 1);
+    assert_null(p);
+    assert_int_equal(h->meta[f->class_page].state, PAGE_CLASS);
+
+    /* links out of range: a pool page whose next link is damaged is
+     * taken without following the link; later takes find no page */
+    h->links[pool].next = BAD_INDEX;
+    p = slab_alloc(h, 4096, 1);
+    assert_non_null(p);
+    assert_true(in_pages(h, p));
+    {
+        /* the pool is cut off: only the few kept empty pages remain,
+         * whereas the pool still holds most of the heap's pages */
+        size_t k = 0;
+        while (k < 8u && (p = slab_alloc(h, 4096, 1)) != NULL) {
+            assert_true(in_pages(h, p));
+            k++;
+        }
+        assert_true(k < 8u);
+        assert_true(h->pool_count > 8u);
+    }
+    assert_false(slab_check(h));
+}
+
+/* A large block's length overwritten: its size as reported and the pages
+ * a free gives back stop at the block's own pages and the heap's end. */
+static void test_damaged_run_length(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    size_t pages_free;
+    slab_stats st;
+    h->meta[f->large_page].run = SIZE_MAX;
+    assert_int_equal(slab_usable_size(h, f->large),
+                     (size_t)(h->npages - (uint32_t)f->large_page) * SLAB_PAGE_SIZE);
+    slab_get_stats(h, &st);
+    pages_free = st.pages_free;
+    slab_free(h, f->large);
+    slab_get_stats(h, &st);
+    assert_int_equal(st.pages_free, pages_free + 3u); /* its 3 pages, no more */
+    assert_int_equal(h->meta[f->large_page + 3].state == PAGE_LARGE_TAIL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +347,10 @@ int main(void)
         cmocka_unit_test_setup(test_check_free_list, setup),
         cmocka_unit_test_setup(test_check_states_and_lists, setup),
         cmocka_unit_test_setup(test_check_counters_and_table, setup),
+        cmocka_unit_test_setup(test_damaged_class_page_refused, setup),
+        cmocka_unit_test_setup(test_full_page_on_list_refused, setup),
+        cmocka_unit_test_setup(test_damaged_indices_not_followed, setup),
+        cmocka_unit_test_setup(test_damaged_run_length, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -541,7 +541,7 @@ static void test_fault_names(void)
     const slab_fault kinds[] = {
         SLAB_FAULT_NONE,    SLAB_FAULT_DOUBLE_FREE,  SLAB_FAULT_INTERIOR,
         SLAB_FAULT_FOREIGN, SLAB_FAULT_WRONG_LAYOUT, SLAB_FAULT_BAD_ALIGN,
-        SLAB_FAULT_CORRUPT_LINK};
+        SLAB_FAULT_CORRUPT_LINK, SLAB_FAULT_CORRUPT_META};
     size_t n = sizeof kinds / sizeof kinds[0], i, j;
     for (i = 0; i < n; i++) {
         const char *a = slab_fault_name(kinds[i]);

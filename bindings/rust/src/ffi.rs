@@ -28,6 +28,7 @@ pub const SLAB_FAULT_FOREIGN: slab_fault = 3;
 pub const SLAB_FAULT_WRONG_LAYOUT: slab_fault = 4;
 pub const SLAB_FAULT_BAD_ALIGN: slab_fault = 5;
 pub const SLAB_FAULT_CORRUPT_LINK: slab_fault = 6;
+pub const SLAB_FAULT_CORRUPT_META: slab_fault = 7;
 
 /// `enum slab_page_kind` (a C `int`).
 pub type slab_page_kind = c_int;
