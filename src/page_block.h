@@ -68,10 +68,12 @@ typedef enum page_block_status {
 /* A small function on the allocation or free path: inline it always (the
  * compiler's size heuristics otherwise keep the call, which here costs as
  * much as the work). */
+#ifndef SLAB_INLINE
 #if defined(__GNUC__) && !defined(__FRAMAC__)
 #define SLAB_INLINE inline __attribute__((always_inline))
 #else
 #define SLAB_INLINE inline
+#endif
 #endif
 
 /* A cold path (corruption repair, fault reports): keep it out of line so

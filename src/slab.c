@@ -118,6 +118,8 @@ slab_heap *slab_init(void *arena, size_t size)
     slab_heap *h;
     const size_t per_entry = sizeof(page_meta) + sizeof(page_link);
     const size_t per_page = per_entry + SLAB_PAGE_SIZE;
+    /* the header, rounded up so the page table after it is 8-aligned */
+    const size_t header = (sizeof(slab_heap) + 7u) & ~(size_t)7u;
 
     if (arena == NULL || size > UINTPTR_MAX - start ||
         start > UINTPTR_MAX - SLAB_PAGE_SIZE) {
@@ -125,19 +127,15 @@ slab_heap *slab_init(void *arena, size_t size)
     }
     end = start + size;
     hdr = align_up(start, 16u);
-    if (hdr > end || end - hdr < sizeof(slab_heap)) {
+    if (hdr > end || end - hdr < header) {
         return NULL;
     }
-    table = align_up(hdr + sizeof(slab_heap), 8u);
-    if (table > end) {
-        return NULL;
-    }
-    /* At most `fit` pages, each with its entry, fit after the header; the
-     * pages start at the first page boundary after that many entries. */
+    table = hdr + header;
+    /* At most `fit` pages, each with its entry, fit after the header (and
+     * never more than page indices can name); the pages start at the first
+     * page boundary after that many entries. */
     fit = (size_t)(end - table) / per_page;
-    if (fit > HEAP_MAX_PAGES) {
-        fit = HEAP_MAX_PAGES;
-    }
+    fit = fit < HEAP_MAX_PAGES ? fit : HEAP_MAX_PAGES;
     first = align_up(table + fit * per_entry, SLAB_PAGE_SIZE);
     if (fit == 0u || first >= end) {
         return NULL;

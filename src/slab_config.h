@@ -29,8 +29,8 @@
 /*
  * Size classes, smallest first, as an X-macro: SLAB_CLASS_LIST(X) applies X
  * to each class size in bytes. Each size must be a multiple of 4, at least
- * 16 and at most the page size (checked below at compile time), and larger
- * than the one before it (checked by the unit tests and by slab_check).
+ * 16 and at most the page size, and larger than the one before it (both
+ * checked below at compile time).
  *
  * The default list grows by at most 4/3 from one class to the next, so a
  * request of 16 bytes or more that lands in class c wastes less than a
@@ -93,6 +93,12 @@ enum {
     SLAB_STATIC_ASSERT((s) >= 16 && (s) % 4 == 0 && (s) <= SLAB_PAGE_SIZE,   \
                        class_##s##_is_a_multiple_of_4_from_16_to_page_size);
 SLAB_CLASS_LIST(SLAB_CHECK_CLASS_)
+
+/* Sizes strictly increasing: the list becomes the chain
+ * "0 < (s1)) && ((s1) < (s2)) && ... && ((sn) < 0x7FFFFFFF". */
+#define SLAB_ASCENDING_(s) (s)) && ((s) <
+SLAB_STATIC_ASSERT(((0 < SLAB_CLASS_LIST(SLAB_ASCENDING_) 0x7FFFFFFF)),
+                   class_sizes_increase);
 SLAB_STATIC_ASSERT(SLAB_CHECKS == 1, checks_are_always_on);
 
 #endif /* SLAB_CONFIG_H */

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "heap_internal.h"
+#include "heap_pages.h"
 
 #define ARENA_BYTES (256u * 1024u)
 
@@ -243,6 +243,17 @@ static void test_damaged_class_page_refused(void **state)
     expect_refused(f, m, &saved);
     m->head = (uint16_t)(m->carved - 16u);         /* block would cross carved */
     expect_refused(f, m, &saved);
+    {
+        /* the class list's head is not a page at all */
+        recorder r = {0, SLAB_FAULT_NONE, NULL};
+        int32_t *head = &f->h->head[HEAP_CLASS(saved.cls)];
+        *head = BAD_INDEX;
+        slab_set_fault_hook(f->h, record, &r);
+        assert_null(slab_alloc(f->h, 64, 1));
+        assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+        *head = f->class_page;
+        assert_true(slab_check(f->h));
+    }
 }
 
 /* A full page left on the list would make page_take find nothing to hand
@@ -339,6 +350,177 @@ static void test_damaged_run_length(void **state)
     assert_int_equal(h->meta[f->large_page + 3].state == PAGE_LARGE_TAIL, 0);
 }
 
+/* ---- the checks that make each layer safe whatever it is given ------------ */
+
+/* The fast class table is checked before it is trusted: a damaged entry
+ * sends the request to the general path, which still picks the right
+ * class; slab_check notices the damage. */
+static void test_fast_table_damage_falls_back(void **state)
+{
+    slab_heap *h = F->h;
+    uint8_t saved16 = h->class_of[16], saved4 = h->class_of[4];
+    void *p;
+    h->class_of[16] = (uint8_t)SLAB_NUM_CLASSES;  /* no such class */
+    p = slab_alloc(h, 64, 1);
+    assert_int_equal(slab_usable_size(h, p), 64);
+    slab_free(h, p);
+    h->class_of[16] = 0;                           /* a class too small */
+    p = slab_alloc(h, 64, 1);
+    assert_int_equal(slab_usable_size(h, p), 64);
+    slab_free(h, p);
+    assert_false(slab_check(h));
+    h->class_of[16] = saved16;
+    h->class_of[4] = 2;                            /* 24 B: aligned to 8 only */
+    p = slab_alloc(h, 16, 16);
+    assert_int_equal((uintptr_t)p % 16u, 0);
+    assert_int_equal(slab_usable_size(h, p), 16);
+    slab_free(h, p);
+    h->class_of[4] = saved4;
+    assert_true(slab_check(h));
+}
+
+/* A link inside the carved part whose block would run past it is refused,
+ * and the list rebuilt from the bitmap. */
+static void test_link_to_partial_block_refused(void **state)
+{
+    slab_heap *h = F->h;
+    page_meta *m = &h->meta[F->class_page];
+    uint32_t *words = page_words(h, F->class_page);
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    void *a, *b;
+    slab_set_fault_hook(h, record, &r);
+    words[m->head / 4u] = (uint32_t)m->carved - 16u;
+    a = slab_alloc(h, 64, 1);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_LINK);
+    b = slab_alloc(h, 64, 1); /* the other free block, found by the rebuild */
+    assert_true(in_pages(h, b) && b != a);
+    assert_int_equal(page_of(h, b), F->class_page);
+    assert_true(slab_check(h));
+}
+
+/* A free count one too high: the last pop reads the end-of-list mark as a
+ * link, the rebuild finds no free block, and the page is sound again. */
+static void test_rebuild_finds_no_free_block(void **state)
+{
+    slab_heap *h = F->h;
+    page_meta *m = &h->meta[F->class_page];
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    slab_set_fault_hook(h, record, &r);
+    m->nfree++;
+    assert_non_null(slab_alloc(h, 64, 1));
+    assert_int_equal(r.count, 0);
+    assert_non_null(slab_alloc(h, 64, 1));
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_LINK);
+    assert_int_equal(m->nfree, 0);
+    assert_int_equal(m->head, PAGE_NO_BLOCK);
+    assert_true(slab_check(h));
+}
+
+/* The page core on its own, with entries no sound heap has. */
+static void test_page_core_edges(void **state)
+{
+    static uint32_t words[SLAB_PAGE_WORDS];
+    page_meta m;
+    bool repaired = false;
+    uint32_t off;
+    (void)state;
+    /* a full page has nothing to hand out */
+    page_format(&m, 2048u, 0u);
+    assert_int_equal(page_take(&m, words, &repaired), 0);
+    assert_int_equal(page_take(&m, words, &repaired), 2048);
+    assert_int_equal(page_take(&m, words, &repaired), PAGE_NO_BLOCK);
+    assert_false(repaired);
+    /* a carved part that is not a whole number of blocks: the slack
+     * after the last whole block is not a block */
+    page_format(&m, 64u, 0u);
+    m.carved = 3u * 64u + 16u;
+    m.used = 3u;
+    m.bits[0] = 1u | (1u << 4) | (1u << 8);
+    assert_int_equal(page_status(&m, 192u), PAGE_BLOCK_UNCARVED);
+    /* a bit set while the page counts no block in use */
+    m.used = 0u;
+    assert_int_equal(page_status(&m, 64u), PAGE_BLOCK_FREE);
+    /* a rebuild over such a carved part stops at the slack */
+    m.used = 2u;
+    m.bits[0] = 1u | (1u << 8); /* blocks 0 and 128 live, 64 free */
+    m.nfree = 2u;               /* one too many */
+    m.head = 64u;
+    words[64u / 4u] = 0xDEADu;  /* garbage link */
+    off = page_take(&m, words, &repaired);
+    assert_int_equal(off, 64);
+    assert_true(repaired);
+    assert_int_equal(m.nfree, 0);
+    assert_int_equal(m.used, 3);
+}
+
+/* The page-list walk of slab_check: a head that is not a page, and a
+ * class list holding a page it must not hold. */
+static void test_check_list_walks(void **state)
+{
+    slab_heap *h = F->h;
+    int32_t full = -1;
+    void *blocks[SLAB_PAGE_SIZE / 16];
+    size_t k;
+    DAMAGE(h->head[HEAP_POOL], (int32_t)-5);
+    DAMAGE(h->head[HEAP_CLASS(3)], F->class_page); /* a page of class 64 */
+    for (k = 0; k < SLAB_PAGE_SIZE / 16; k++) {   /* one full 16-byte page */
+        blocks[k] = slab_alloc(h, 16, 1);
+        assert_non_null(blocks[k]);
+    }
+    full = page_of(h, blocks[0]);
+    assert_int_equal(page_of(h, blocks[SLAB_PAGE_SIZE / 16 - 1]), full);
+    assert_int_equal(h->head[HEAP_CLASS(0)], HEAP_NO_PAGE);
+    DAMAGE(h->head[HEAP_CLASS(0)], full);          /* a full page on the list */
+    DAMAGE(h->npages, 0u);
+    DAMAGE(h->base, h->base + 16u);
+    DAMAGE(h->meta[F->empty_page].state, (uint8_t)PAGE_FREE); /* not on the pool */
+    DAMAGE(h->empty[3], F->class_page);            /* an empty page that is not */
+    DAMAGE(h->links[h->head[HEAP_POOL]].next, F->class_page); /* class page in the pool */
+}
+
+/* slab_get_page_info on a damaged class page: no division by its size. */
+static void test_page_info_damaged_page(void **state)
+{
+    slab_heap *h = F->h;
+    slab_page_info info;
+    uint16_t size = h->meta[F->class_page].size;
+    h->meta[F->class_page].size = 0u;
+    assert_true(slab_get_page_info(h, (size_t)F->class_page, &info));
+    assert_int_equal(info.kind, SLAB_PAGE_CLASS);
+    assert_int_equal(info.blocks_free, 0);
+    h->meta[F->class_page].size = size;
+    assert_true(slab_check(h));
+}
+
+/* The page-list functions on damaged links and tables, called directly. */
+static void test_page_lists_damaged(void **state)
+{
+    slab_heap *h = F->h;
+    int32_t first = h->head[HEAP_POOL];
+    int32_t second = h->links[first].next;
+    int32_t got;
+    assert_true(second >= 0);
+    /* empty-page entries naming a free page, a page of another class and
+     * a page of the class still in use are skipped: only class 512's
+     * kept page is given up */
+    h->empty[0] = first;
+    h->empty[1] = F->class_page;
+    h->empty[h->meta[F->class_page].cls] = F->class_page;
+    got = heap_steal_empty(h);
+    assert_int_equal(got, F->empty_page);
+    assert_int_equal(h->meta[F->class_page].state, PAGE_CLASS);
+    /* a run search over a class page whose class is out of range */
+    h->meta[F->class_page].cls = (uint8_t)SLAB_NUM_CLASSES;
+    assert_int_equal(heap_run_find(h, h->npages, 1u, true), HEAP_NO_PAGE);
+    /* unlinking a page whose back link is out of range: not followed */
+    h->links[second].prev = BAD_INDEX;
+    heap_list_unlink(h, HEAP_POOL, second);
+    assert_int_equal(h->links[first].next, second); /* left as it was */
+    assert_false(slab_check(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +533,13 @@ int main(void)
         cmocka_unit_test_setup(test_full_page_on_list_refused, setup),
         cmocka_unit_test_setup(test_damaged_indices_not_followed, setup),
         cmocka_unit_test_setup(test_damaged_run_length, setup),
+        cmocka_unit_test_setup(test_fast_table_damage_falls_back, setup),
+        cmocka_unit_test_setup(test_link_to_partial_block_refused, setup),
+        cmocka_unit_test_setup(test_rebuild_finds_no_free_block, setup),
+        cmocka_unit_test(test_page_core_edges),
+        cmocka_unit_test_setup(test_check_list_walks, setup),
+        cmocka_unit_test_setup(test_page_info_damaged_page, setup),
+        cmocka_unit_test_setup(test_page_lists_damaged, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,6 +173,8 @@ static void test_init_null_and_wrapping_arena(void **state)
     assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX - 100u), 4096));
     assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX - 100u), 101));
     assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX - 4095u), 2 * PAGE));
+    /* fits below the top, but no page could start above it */
+    assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX - 100u), 50));
     assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX / 2u), SIZE_MAX));
     assert_null(slab_init((void *)(uintptr_t)(UINTPTR_MAX / 2u),
                           SIZE_MAX / 2u + 2u));
@@ -2214,6 +2216,133 @@ static void test_lock_hooks_once_per_operation(void **state)
     finish(ENV);
 }
 
+/* ======================================================================== */
+/* Edges: every way into the code paths the other tests reach only one way */
+
+/* One lock function without the other means no lock at all. */
+static void test_lock_half_pair_is_no_lock(void **state)
+{
+    heap_env *he = env_heap(ENV, 64 * KIB);
+    lock_rec l;
+    memset(&l, 0, sizeof l);
+    slab_set_lock(he->h, lock_enter, NULL, &l);
+    (void)t_alloc_ok(he, 64, 1);
+    slab_set_lock(he->h, NULL, lock_leave, &l);
+    (void)t_alloc_ok(he, 64, 1);
+    assert_int_equal(l.enters, 0);
+    assert_int_equal(l.leaves, 0);
+    finish(ENV);
+}
+
+/* Every alignment the fast path knows (1..16), and the next one, which it
+ * hands to the general path, for small sizes on both sides of each class. */
+static void test_alloc_small_alignments(void **state)
+{
+    static const size_t sizes[] = {1, 7, 8, 20, 24, 100, 1000, 1024};
+    static const size_t aligns[] = {1, 2, 4, 8, 16, 32};
+    heap_env *he = env_heap(ENV, 256 * KIB);
+    size_t i, j;
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        for (j = 0; j < sizeof aligns / sizeof aligns[0]; j++) {
+            void *p = t_alloc_ok(he, sizes[i], aligns[j]);
+            assert_int_equal(up(p) % aligns[j], 0);
+            assert_int_equal(slab_usable_size(he->h, p),
+                             expected_usable(sizes[i], aligns[j]));
+        }
+    }
+    finish(ENV);
+}
+
+/* Each public entry that looks a pointer up (free, free_sized, realloc,
+ * usable_size) sees each kind of page: a free page at a granule and off
+ * it, a large block's first page off its start, and its tail pages. */
+static void test_lookup_every_entry_every_page_kind(void **state)
+{
+    heap_env *he = env_heap(ENV, 256 * KIB);
+    unsigned char *large = (unsigned char *)t_alloc_ok(he, 2 * PAGE, 1);
+    unsigned char *freepg = (unsigned char *)page_start(he, find_free_page(he));
+    struct { unsigned char *p; slab_fault kind; } cases[] = {
+        {freepg, SLAB_FAULT_DOUBLE_FREE},
+        {freepg + 32, SLAB_FAULT_DOUBLE_FREE},
+        {freepg + 8, SLAB_FAULT_INTERIOR},
+        {large + 8, SLAB_FAULT_INTERIOR},
+        {large + PAGE, SLAB_FAULT_INTERIOR},
+        {large + PAGE + 24, SLAB_FAULT_INTERIOR},
+    };
+    size_t i;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char *p = cases[i].p;
+        expect_free_refused(he, p, cases[i].kind, cases[i].kind);
+        expect_free_sized_refused(he, p, 1, 1, cases[i].kind, cases[i].kind);
+        snap_take(he);
+        assert_null(slab_realloc(he->h, p, 10, 1));
+        assert_int_equal(he->rec.last_kind, cases[i].kind);
+        assert_ptr_equal(he->rec.last_ptr, p);
+        snap_expect(he, 0, 1);
+        assert_int_equal(slab_usable_size(he->h, p), 0);
+    }
+    assert_int_equal(slab_usable_size(he->h, large), 2 * PAGE);
+    assert_false(slab_get_page_info(he->h, 0, NULL));
+    finish(ENV);
+}
+
+/* realloc of a one-granule block to a smaller size keeps it in place:
+ * there is no smaller block to move to. */
+static void test_realloc_smallest_block_stays(void **state)
+{
+    heap_env *he = env_heap(ENV, 64 * KIB);
+    void *p = t_alloc_ok(he, 16, 1);
+    size_t i = t_find(he, p);
+    void *q = slab_realloc(he->h, p, 3, 1);
+    assert_ptr_equal(q, p);
+    assert_int_equal(slab_usable_size(he->h, q), 16);
+    t_free(he, i);
+    finish(ENV);
+}
+
+/* Every arena size over a range of a few pages, at two start offsets:
+ * the header, the page table and the pages never overlap, lie inside the
+ * arena, and as many pages as fit are used (the table is sized for the
+ * pages, never more pages than entries). */
+static void test_init_size_sweep(void **state)
+{
+    size_t offsets[] = {0, 16, 40};
+    size_t k, size;
+    heap_env *he = env_arena(ENV, 60 * PAGE, PAGE, 0);
+    for (k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        unsigned char *arena = he->arena + offsets[k];
+        /* 2..20 pages finely; then around 56 pages, where (64-bit) the
+         * pages after a table of `fit` entries would have room for one
+         * page more than the table has entries */
+        for (size = 2 * PAGE; size <= 58 * PAGE;
+             size += (size >= 20 * PAGE && size < 55 * PAGE) ? PAGE : 8) {
+            slab_heap *h = slab_init(arena, size);
+            slab_stats st;
+            slab_page_info first, last;
+            size_t used;
+            assert_non_null(h);
+            slab_get_stats(h, &st);
+            assert_true(st.pages_total >= 1);
+            assert_true(slab_get_page_info(h, 0, &first));
+            assert_true(slab_get_page_info(h, st.pages_total - 1, &last));
+            /* pages after the header and table, inside the arena */
+            assert_true(up(first.start) > up(h));
+            assert_int_equal(up(first.start) % PAGE, 0);
+            assert_true(up(last.start) + PAGE <= up(arena) + size);
+            /* one more page would not fit with its table entry */
+            used = (size_t)(up(first.start) - up(arena));
+            assert_true(used + st.pages_total * PAGE <= size);
+            assert_true(used / st.pages_total <= 2 * PAGE);
+            assert_true(slab_check(h));
+            if (size % 1024 == 0 || size > 20 * PAGE) { /* all usable */
+                void *big = slab_alloc(h, st.capacity, 1);
+                assert_non_null(big);
+                slab_free(h, big);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2221,6 +2350,12 @@ int main(void)
         T(test_config_class_table),
         T(test_fault_names),
         T(test_lock_hooks_once_per_operation),
+        /* edges */
+        T(test_lock_half_pair_is_no_lock),
+        T(test_alloc_small_alignments),
+        T(test_lookup_every_entry_every_page_kind),
+        T(test_realloc_smallest_block_stays),
+        T(test_init_size_sweep),
         /* slab_init */
         T(test_init_too_small_untouched),
         T(test_init_minimal_heap_works),
