@@ -32,7 +32,7 @@ WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all lib demo check unit prove prove-full cross clean \
+.PHONY: all lib demo check unit prove prove-full prove-mutants cross clean \
         tools-build tools-test tools-prove tools-fuzz tools-cross
 
 all: demo preload
@@ -103,6 +103,14 @@ prove-full: tools-prove
 	rm -rf $(WP_CACHE) && mkdir -p $(WP_CACHE)
 	frama-c $(WP_FLAGS) -wp-cache update $(PROVED) > $(BUILD)/prove-full.log 2>&1 || true
 	@ci/proof-summary.sh $(BUILD)/prove-full.log
+
+# Proof mutation check: single-line faults from proofs/mutants.txt, each in a
+# scratch copy, given to WP (proved files) and to the unit tests; writes
+# proofs/MUTANTS.md with the score. MUTANTS=M01,M02 runs only those.
+prove-mutants: tools-prove tools-test
+	python3 proofs/mutants.py --proved "$(PROVED)" \
+	  --wp-flags '$(WP_FLAGS)' --only "$(MUTANTS)" \
+	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 
 # ---- cross builds -----------------------------------------------------------
 

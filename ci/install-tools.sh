@@ -23,8 +23,9 @@ G_build="build-essential gcc clang make pkg-config"
 G_test="gcc-multilib libcmocka-dev libclang-rt-14-dev valgrind cppcheck gcovr llvm python3"
 # prove: Frama-C WP with the Why3 back end and its SMT provers
 G_prove="frama-c-base why3 z3 cvc4"
-# fuzz: libFuzzer (clang) and AFL++, coverage of the corpus
-G_fuzz="clang libfuzzer-14-dev libclang-rt-14-dev llvm afl++"
+# fuzz: libFuzzer (clang) and AFL++, coverage of the corpus; the i386 C++
+#       runtime that clang -m32 -fsanitize=fuzzer links (make fuzz-m32)
+G_fuzz="clang libfuzzer-14-dev libclang-rt-14-dev llvm afl++ gcc-multilib lib32stdc++-12-dev"
 # cross: Cortex-M build and run under QEMU; RISC-V compiler when the archive
 #        has it (qemu-system-misc holds qemu-system-riscv32/64)
 G_cross="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm qemu-system-misc gcc-riscv64-unknown-elf?"

@@ -6,6 +6,7 @@
 #   make fuzz-replay-all   replay every corpus, ASan+UBSan, 64- and 32-bit
 #                          (what make check runs; a few seconds)
 #   make fuzz              libFuzzer, FUZZ_SECONDS (60) per harness
+#   make fuzz-m32          the same with the 32-bit (clang -m32) build
 #   make fuzz-afl          AFL++ with a CmpLog binary, FUZZ_SECONDS each
 #   make fuzz-coverage     source-based coverage of src/ by all corpora:
 #                          build/fuzz-coverage/{report.txt,html/index.html}
@@ -33,7 +34,7 @@ LLVM_PROFDATA  ?= llvm-profdata
 LLVM_COV       ?= llvm-cov
 FUZZ_COV_DIR   := $(BUILD)/fuzz-coverage
 
-.PHONY: fuzz fuzz-build fuzz-replay-all fuzz-replay-64 fuzz-replay-32 \
+.PHONY: fuzz fuzz-m32 fuzz-build fuzz-build-m32 fuzz-replay-all fuzz-replay-64 fuzz-replay-32 \
         fuzz-afl fuzz-afl-build fuzz-coverage fuzz-cflite fuzz-seeds
 
 # ---- builds ----------------------------------------------------------------
@@ -54,6 +55,12 @@ $(FUZZ_DIR)/replay32/fuzz_%: fuzz/fuzz_%.c fuzz/replay_main.c $(FUZZ_DEPS)
 $(FUZZ_DIR)/libfuzzer/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all -Isrc fuzz/fuzz_$*.c $(SRC) -o $@
+
+# libFuzzer, 32-bit (size_t overflow bugs differ): clang -m32, i386 runtime
+$(FUZZ_DIR)/libfuzzer32/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	clang -m32 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -fno-sanitize-recover=all -Isrc fuzz/fuzz_$*.c $(SRC) -o $@
 
 # AFL++ (libFuzzer entry point through afl-clang-fast) and its CmpLog twin
@@ -94,13 +101,22 @@ fuzz-replay-all: tools-test
 # -max_len: 64 for init, 4096 for the others (as in fuzz/fuzz_X.options)
 
 fuzz-build: $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/libfuzzer/fuzz_%)
+fuzz-build-m32: $(FUZZ_HARNESSES:%=$(FUZZ_DIR)/libfuzzer32/fuzz_%)
+
+# FUZZ_ARCH=32 (make fuzz-m32) runs the i386 build on the same corpora.
+FUZZ_ARCH ?= 64
+FUZZ_BIN_DIR = $(FUZZ_DIR)/libfuzzer$(if $(filter 32,$(FUZZ_ARCH)),32)
+
+fuzz-m32:
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) fuzz FUZZ_ARCH=32
 
 fuzz: tools-fuzz
-	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) fuzz-build
+	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) \
+	  $(if $(filter 32,$(FUZZ_ARCH)),fuzz-build-m32,fuzz-build)
 	@for h in $(FUZZ_HARNESSES); do \
 	  mkdir -p $(FUZZ_DIR)/corpus-$$h $(FUZZ_DIR)/artifacts-$$h; \
-	  echo "== libFuzzer $$h, $(FUZZ_SECONDS) s"; \
-	  ./$(FUZZ_DIR)/libfuzzer/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
+	  echo "== libFuzzer ($(FUZZ_ARCH)-bit) $$h, $(FUZZ_SECONDS) s"; \
+	  ./$(FUZZ_BIN_DIR)/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=$$(case $$h in init) echo 64;; *) echo 4096;; esac) \
 	    -dict=fuzz/fuzz_$$h.dict -print_final_stats=1 \
 	    -artifact_prefix=$(FUZZ_DIR)/artifacts-$$h/ \

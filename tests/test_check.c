@@ -10,10 +10,12 @@
  * large block, an empty class page and free pages, damages one field
  * through the internal structures, asks slab_check, and restores it.
  */
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -521,6 +523,71 @@ static void test_page_lists_damaged(void **state)
     assert_false(slab_check(h));
 }
 
+/* The layout slab_init computes, for every arena size over a range and a
+ * few start offsets: header, page table, list links and pages in that
+ * order, none overlapping the next, all inside the arena. Around 56 pages
+ * (64-bit) the room after a table of `fit` entries would hold one page
+ * more than the table has entries: the heap must not take it. */
+static void test_init_layout_never_overlaps(void **state)
+{
+    static const size_t offsets[] = {0, 8, 16, 40, 4000};
+    size_t k, size;
+    (void)state;
+    for (k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        unsigned char *arena = g_arena.bytes + offsets[k];
+        for (size = SLAB_PAGE_SIZE; size <= 60u * SLAB_PAGE_SIZE; size += 8u) {
+            slab_heap *h = slab_init(arena, size);
+            if (h == NULL) {
+                assert_true(size < 3u * SLAB_PAGE_SIZE);
+                continue;
+            }
+            assert_true((uintptr_t)h >= (uintptr_t)arena);
+            assert_true((uintptr_t)(h + 1) <= (uintptr_t)h->meta);
+            assert_true((uintptr_t)(h->meta + h->npages) <= (uintptr_t)h->links);
+            assert_true((uintptr_t)(h->links + h->npages) <= h->base);
+            assert_int_equal(h->base % SLAB_PAGE_SIZE, 0);
+            assert_true(h->base + h->span <= (uintptr_t)arena + size);
+            /* and no room left for one more page with its entry */
+            assert_true((uintptr_t)arena + size - (h->base + h->span) <
+                        SLAB_PAGE_SIZE + 2u * (sizeof(page_meta) + sizeof(page_link)) +
+                        SLAB_PAGE_SIZE);
+        }
+    }
+}
+
+/* realloc copies at most the old block: with the last page of an arena
+ * that ends where its allocation ends, reading one byte more would be
+ * past the allocation, which AddressSanitizer reports. */
+static void test_realloc_copies_only_the_old_block(void **state)
+{
+    const size_t size = 16u * SLAB_PAGE_SIZE;
+    void *mem = NULL;
+    slab_heap *h;
+    unsigned char *blocks[16];
+    unsigned char *q;
+    size_t n = 0, k;
+    (void)state;
+    assert_int_equal(posix_memalign(&mem, SLAB_PAGE_SIZE, size), 0);
+    h = slab_init(mem, size);
+    assert_non_null(h);
+    while (n < 16u && (blocks[n] = slab_alloc(h, SLAB_PAGE_SIZE, 1)) != NULL) {
+        memset(blocks[n], (int)n + 1, SLAB_PAGE_SIZE);
+        n++;
+    }
+    assert_true(n >= 3u);
+    /* the last block ends where the allocation ends */
+    assert_ptr_equal(blocks[n - 1] + SLAB_PAGE_SIZE, (unsigned char *)mem + size);
+    slab_free(h, blocks[0]);
+    slab_free(h, blocks[1]);
+    q = slab_realloc(h, blocks[n - 1], 2u * SLAB_PAGE_SIZE, 1);
+    assert_non_null(q);
+    for (k = 0; k < SLAB_PAGE_SIZE; k++) {
+        assert_int_equal(q[k], (int)n);
+    }
+    assert_true(slab_check(h));
+    free(mem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +607,8 @@ int main(void)
         cmocka_unit_test_setup(test_check_list_walks, setup),
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
         cmocka_unit_test_setup(test_page_lists_damaged, setup),
+        cmocka_unit_test(test_init_layout_never_overlaps),
+        cmocka_unit_test(test_realloc_copies_only_the_old_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
