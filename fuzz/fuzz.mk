@@ -77,8 +77,8 @@ $(FUZZ_DIR)/afl/fuzz_%.cmplog: fuzz/fuzz_%.c $(FUZZ_DEPS)
 # coverage: clang source-based coverage, replay main, no sanitizer
 $(FUZZ_DIR)/cov/fuzz_%: fuzz/fuzz_%.c fuzz/replay_main.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -O0 -fprofile-instr-generate -fcoverage-mapping \
-	  fuzz/fuzz_$*.c fuzz/replay_main.c $(SRC) -o $@
+	clang $(FUZZ_CFLAGS) -O0 -DSLAB_INLINE=inline -fprofile-instr-generate \
+	  -fcoverage-mapping fuzz/fuzz_$*.c fuzz/replay_main.c $(SRC) -o $@
 
 # ---- replay (make check) -------------------------------------------------
 

@@ -147,6 +147,8 @@ static uintptr_t addr(const void *p) { return (uintptr_t)p; }
 static void hook(void *ctx, slab_fault kind, const void *ptr)
 {
     CHECK(ctx == &g);
+    /* every kind the heap reports has a name of its own */
+    CHECK(strcmp(slab_fault_name(kind), slab_fault_name((slab_fault)99)) != 0);
     if (!g.misuse && !g.meta_dirty) {
         /* outside a misuse call only a repaired link may be reported */
         CHECK(kind == SLAB_FAULT_CORRUPT_LINK && g.expect_link_fault);
@@ -809,6 +811,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.npages = g.h->npages;
     g.span = g.npages * PAGE;
     slab_set_fault_hook(g.h, hook, &g);
+    {
+        /* the names of all kinds, "none" included, are distinct */
+        unsigned k1, k2;
+        for (k1 = 0; k1 <= (unsigned)SLAB_FAULT_CORRUPT_META; k1++) {
+            for (k2 = 0; k2 < k1; k2++) {
+                CHECK(strcmp(slab_fault_name((slab_fault)k1),
+                             slab_fault_name((slab_fault)k2)) != 0);
+            }
+        }
+    }
     /* everything around the arena, and the tail after the pages */
     POISON(g_buf, off);
     POISON(g.arena + g.arena_size, BUF_SIZE - off - g.arena_size);

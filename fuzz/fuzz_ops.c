@@ -217,6 +217,8 @@ static void fault_hook(void *ctx, slab_fault kind, const void *ptr)
     CHECK(ctx == &g);
     CHECK(!g.locked || g.lock_depth == 1);
     CHECK((unsigned)kind < 32u);
+    /* every kind the heap reports has a name of its own */
+    CHECK(strcmp(slab_fault_name(kind), slab_fault_name((slab_fault)99)) != 0);
     if (!((g.allow_faults >> (unsigned)kind) & 1u)) {
         fprintf(stderr, "fuzz_ops: unexpected fault \"%s\" at page offset %ld\n",
                 slab_fault_name(kind), rel(ptr));
@@ -516,6 +518,7 @@ static void page_walk(const slab_stats *st)
     }
     CHECK(tail_left == 0);
     CHECK(!slab_get_page_info(g.h, g.npages, &dummy));
+    CHECK(!slab_get_page_info(g.h, 0, NULL));
 
     for (i = g.npages; i-- > 0;) {
         size_t next = i + 1u < g.npages ? g.w.run_free[i + 1u] : 0;
@@ -1045,7 +1048,18 @@ static bool setup(const uint8_t *hdr)
            sizeof g_raw - (size_t)(g.arena - g_raw) - g.arena_size);
 
     CHECK(slab_alloc(NULL, 16, 1) == NULL);
+    /* every entry point refuses a NULL heap without touching anything */
+    CHECK(slab_realloc(NULL, NULL, 16, 1) == NULL);
+    CHECK(slab_usable_size(NULL, g.arena) == 0);
+    CHECK(!slab_check(NULL));
+    {
+        slab_page_info pi0;
+        CHECK(!slab_get_page_info(NULL, 0, &pi0));
+    }
+    slab_free(NULL, g.arena);
+    slab_free_sized(NULL, g.arena, 16, 1);
     get_stats(&st); /* g.h is NULL: zeroed */
+    slab_get_stats(g.h, NULL); /* no place to write: nothing happens */
     CHECK(st.pages_total == 0 && st.capacity == 0 && st.bytes_used == 0);
 
     /* refusals touch nothing */
