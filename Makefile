@@ -13,7 +13,7 @@
 # so a fresh Debian machine needs nothing by hand.
 
 BUILD    := build
-SRC      := src/slab.c src/slab_inspect.c src/heap_pages.c src/page_block.c \
+SRC      := src/slab.c src/slab_edge.c src/slab_inspect.c src/heap_pages.c src/page_block.c \
             src/slab_layout.c
 HDR      := $(wildcard src/*.h)
 WARN     := -std=c99 -Wall -Wextra -Wpedantic -Wconversion -Wcast-align -Werror
@@ -26,10 +26,43 @@ ARM_FLAGS := -mcpu=cortex-m4 -mthumb -Os
 
 # Proofs: the files proved so far, and how.
 PROVED   := src/page_block.c src/slab_layout.c src/heap_pages.c
+# src/slab.c is proved function by function, in a run of its own; these are
+# the functions proved so far (proofs/REPORT.md lists the others).
+PROVED_API := src/slab.c
+PROVED_API_FCT := report,count_alloc,count_free,page_is_full,block_find,$\
+                  block_usable,layout_fits,slab_fault_name,heap_set_hook,$\
+                  class_page_moves,large_free,live_free
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
+# The WP runs of `make prove` / `prove-full`, each one frama-c invocation on a
+# fixed set of files (a run's cache entries replay only with the same files):
+#   core: $(PROVED);  api: $(PROVED_API) restricted with -wp-fct to
+#   $(PROVED_API_FCT), the functions proved so far (no api run while empty).
+# To add a run X: WP_FILES_X, WP_ARGS_X (files and options) and X in WP_RUNS.
+WP_RUNS       = core $(if $(strip $(PROVED_API_FCT)),api)
+WP_FILES_core = $(PROVED)
+WP_ARGS_core  = $(PROVED)
+WP_FILES_api  = $(PROVED_API)
+WP_ARGS_api   = -wp-fct $(PROVED_API_FCT) $(PROVED_API)
+# $(call WP_RUN,<cache mode>,<name>,<run>): the command of one run, also shown
+# in the report; it writes WP's JSON report build/<name>.json, which
+# proofs/report.py reads with the log build/<name>.log.
+WP_RUN   = frama-c $(WP_FLAGS) -wp-cache $(1) -wp-report-json $(BUILD)/$(2).json $(WP_ARGS_$(3))
+# $(call WP_PROVE,<cache mode>,<prefix>): every run R of WP_RUNS in turn, to
+# build/<prefix>-R.log and .json; then proofs/REPORT.md over all runs (files of
+# SRC in no run are listed as not in the proof), then ci/proof-summary.sh on
+# each log. Fails if the report cannot be written or any run's summary fails.
+define WP_PROVE
+	@mkdir -p $(BUILD)
+	rm -f $(BUILD)/$(2).log $(BUILD)/$(2).json $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).json)
+	$(foreach R,$(WP_RUNS),$(call WP_RUN,$(1),$(2)-$(R),$(R)) > $(BUILD)/$(2)-$(R).log 2>&1 || true;)
+	@python3 proofs/report.py --src '$(SRC)' $(foreach R,$(WP_RUNS),--run $(R) $(BUILD)/$(2)-$(R).log $(BUILD)/$(2)-$(R).json '$(WP_FILES_$(R))' '$(call WP_RUN,$(1),$(2)-$(R),$(R))'); r=$$?; \
+	s=0; for log in $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).log); do \
+	  echo "$$log:"; ci/proof-summary.sh $$log || s=1; done; \
+	[ $$r -eq 0 ] && [ $$s -eq 0 ]
+endef
 FUZZ_SECONDS ?= 60
 
 .PHONY: all lib demo check unit prove prove-full prove-mutants cross clean \
@@ -93,16 +126,13 @@ check:
 # Replay: every goal must come from the committed cache; a goal missing
 # from it (a stale cache) fails rather than silently re-proving.
 prove: tools-prove
-	@mkdir -p $(BUILD)
-	frama-c $(WP_FLAGS) -wp-cache offline $(PROVED) > $(BUILD)/prove.log 2>&1 || true
-	@ci/proof-summary.sh $(BUILD)/prove.log
+	$(call WP_PROVE,offline,prove)
 
 # Full re-proof from an empty cache; the fresh cache replaces the old one.
+# Both runs write into the one cache directory.
 prove-full: tools-prove
-	@mkdir -p $(BUILD)
 	rm -rf $(WP_CACHE) && mkdir -p $(WP_CACHE)
-	frama-c $(WP_FLAGS) -wp-cache update $(PROVED) > $(BUILD)/prove-full.log 2>&1 || true
-	@ci/proof-summary.sh $(BUILD)/prove-full.log
+	$(call WP_PROVE,update,prove-full)
 
 # Proof mutation check: single-line faults from proofs/mutants.txt, each in a
 # scratch copy, given to WP (proved files) and to the unit tests; writes

@@ -155,112 +155,41 @@ def tool_versions():
 
 # ---- proofs ----------------------------------------------------------------
 
-def parse_wp_log(log, proved_files):
-    text = open(log, encoding='utf-8', errors='replace').read()
-    funcs = re.findall(r'^\[rte:annot\] annotating function (\w+)', text, re.M)
-    # which file defines each function
-    where = {}
-    for f in proved_files + sorted(glob.glob('src/*.h')):
-        if not os.path.exists(f):
-            continue
-        for fn in csource.functions(f):
-            where.setdefault(fn[0], f)
-    names = sorted(set(funcs) | set(where), key=len, reverse=True)
-    goal_re = re.compile(r'^\[wp\] \[([^\]]+)\] (Goal|Smoke-test) (\S+)(?: : (\w+))?', re.M)
-    stats = {}
-    failed = []
-    for m in goal_re.finditer(text):
-        tag, kind, goal, status = m.group(1), m.group(2), m.group(3), m.group(4)
-        g = goal[len('typed_'):] if goal.startswith('typed_') else goal
-        if g.startswith('lemma_'):
-            owner, fil = g[len('lemma_'):], 'lemmas (spec/)'
-            owner = 'lemma ' + owner
-        else:
-            owner = next((n for n in names if g == n or g.startswith(n + '_')), '?')
-            fil = where.get(owner, '?')
-        s = stats.setdefault((fil, owner), {'goals': 0, 'proved': 0, 'Qed': 0,
-                                            'Z3': 0, 'CVC4': 0, 'other': 0,
-                                            'smoke': 0})
-        s['goals'] += 1
-        if kind == 'Smoke-test':
-            ok = tag == 'Passed'
-            s['smoke'] += 1
-        else:
-            ok = status == 'Valid'
-            prover = tag.split()[0]
-            s[prover if prover in ('Qed', 'Z3', 'CVC4') else 'other'] += 1
-        if ok:
-            s['proved'] += 1
-        else:
-            failed.append(m.group(0))
-    m = re.search(r'Proved goals:\s+(\d+) / (\d+)', text)
-    summary = (int(m.group(1)), int(m.group(2))) if m else None
-    cache = re.search(r'\[wp\] \[Cache\] (.*)', text)
-    return stats, summary, failed, cache.group(1) if cache else None
-
-
 def section_proofs(a, out, versions):
+    """Run `make prove` (every WP run, replayed from the committed cache) and
+    put the proof report it generates, proofs/REPORT.md, into the pack."""
     log = os.path.join(out, 'prove.txt')
-    st, text = run('proofs', a.make + ' -s prove', log=log, timeout=1200)
-    wplog = 'build/prove.log'
+    st, text = run('proofs', a.make + ' -s prove', log=log, timeout=1800)
     lines = ['## Proofs', '']
-    res = {'ok': False, 'text': 'not run'}
-    if not os.path.exists(wplog):
-        PROBLEMS.append('make prove wrote no build/prove.log')
-        lines += ['`make prove` wrote no `build/prove.log` (exit status %d); see '
+    report = os.path.join('proofs', 'REPORT.md')
+    if not os.path.exists(report):
+        PROBLEMS.append('make prove wrote no proofs/REPORT.md')
+        lines += ['`make prove` wrote no `proofs/REPORT.md` (exit status %d); see '
                   '[prove.txt](prove.txt).' % st, '']
-        return lines, res
-    shutil.copy(wplog, os.path.join(out, 'prove.log'))
-    proved_files = a.proved.split()
-    stats, summary, failed, cache = parse_wp_log(wplog, proved_files)
-    total = sum(s['goals'] for s in stats.values())
-    proved = sum(s['proved'] for s in stats.values())
-    consistent = summary is not None and summary == (proved, total)
-    res = {'ok': st == 0 and consistent and proved == total and total > 0,
-           'text': '%d / %d goals proved%s' % (proved, total,
-                                               '' if st == 0 else ', `make prove` FAILED')}
+        return lines, {'ok': False, 'text': 'no proof report'}
+    shutil.copy(report, os.path.join(out, 'proof-report.md'))
+    body = open(report, encoding='utf-8').read()
+    m = re.search(r'^Verdict: (.*)$', body, re.M)
+    cov = re.search(r'^Coverage: (.*)$', body, re.M)
+    verdicts = re.findall(r'^prove: .*$', text, re.M)
+    res = {'ok': st == 0,
+           'text': (m.group(1) if m else 'no verdict in the report') +
+                   ('' if st == 0 else ' — `make prove` FAILED')}
     lines += [
-        'Command: `make prove` — Frama-C WP with `-wp-rte` (every overflow, shift,',
-        'division and memory access is a goal), Z3 and CVC4, replaying the committed',
-        'prover cache `proofs/cache` offline (a goal missing from the cache fails).',
-        'Files proved (Makefile `PROVED`): ' + ', '.join('`%s`' % f for f in proved_files) + '.',
-        'Verdict of `ci/proof-summary.sh`: **%s** (exit status %d).'
-        % ((re.findall(r'^prove: .*$', text, re.M) or ['no verdict printed'])[-1], st),
+        'Command: `make prove` — every Frama-C WP run of the proof, replayed from the',
+        'committed prover cache `proofs/cache` offline (a goal missing from the cache',
+        'fails), exit status %d. Its verdicts: %s.' % (
+            st, '; '.join('`%s`' % v for v in verdicts) or 'none printed'),
         '',
-        'WP\'s own summary line: `Proved goals: %s`; the goals counted from the log '
-        'below: %d / %d (%s).' % ('%d / %d' % summary if summary else 'missing',
-                                   proved, total,
-                                   'they agree' if consistent else 'MISMATCH'),
-        'Cache use reported by WP: `%s`.' % (cache or '?'),
+        'The proof report it generated, [proof-report.md](proof-report.md) (a copy of',
+        '`proofs/REPORT.md`), has goals per file and per function, the provers and',
+        'their times, the functions not yet proved, the trusted assumptions and the',
+        'requirements table with a generated check column.',
         '',
-        'Goals per function, from the lines `[wp] [<prover>] Goal typed_<function>_...`',
-        'and `[wp] [Passed] Smoke-test ...` of [prove.log](prove.log) (smoke tests check',
-        'that no contract is contradictory; Qed is WP\'s own simplifier):',
+        'Verdict: %s' % (m.group(1) if m else '**missing**'),
+        '',
+        'Coverage of the proof: %s' % (cov.group(1) if cov else '**missing**'),
         '']
-    rows = []
-    order = sorted(stats.items(), key=lambda kv: (kv[0][0] == 'lemmas (spec/)', kv[0]))
-    files = {}
-    for (fil, owner), s in order:
-        rows.append(['`%s`' % fil, '`%s`' % owner, s['goals'], s['proved'], s['Qed'],
-                     s['Z3'], s['CVC4'], s['smoke'],
-                     s['goals'] - s['proved'] or ''])
-        t = files.setdefault(fil, [0, 0])
-        t[0] += s['goals']
-        t[1] += s['proved']
-    for fil, (g, p) in files.items():
-        rows.append(['**`%s`**' % fil, '**all**', '**%d**' % g, '**%d**' % p, '', '', '', '',
-                     g - p or ''])
-    rows.append(['**total**', '', '**%d**' % total, '**%d**' % proved,
-                 sum(s['Qed'] for s in stats.values()),
-                 sum(s['Z3'] for s in stats.values()),
-                 sum(s['CVC4'] for s in stats.values()),
-                 sum(s['smoke'] for s in stats.values()), total - proved or ''])
-    lines.append(table(['file', 'function', 'goals', 'proved', 'Qed', 'Z3', 'CVC4',
-                        'smoke tests', 'not proved'], rows,
-                       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']))
-    lines.append('')
-    if failed:
-        lines += ['Goals not proved:', '', '```'] + failed[:50] + ['```', '']
     lines += ['Prover versions (each from its own command):', '']
     lines.append(table(['tool', 'command', 'version'],
                        [[t, '`%s`' % versions[t][0], md_escape(versions[t][1])]
@@ -488,7 +417,12 @@ def coverage_section(title, d, runtext, what, out):
                 kind.append('line not run')
             if ln in br:
                 kind.append('branches %d of %d taken' % br[ln])
-            why = reason_for(reasons, f['file'], f['src'][ln - 1] if ln - 1 < len(f['src']) else '')
+            # the line itself, or the condition just above a body line
+            here = f['src'][ln - 1] if ln - 1 < len(f['src']) else ''
+            above = f['src'][ln - 2] if 0 <= ln - 2 < len(f['src']) else ''
+            why = reason_for(reasons, f['file'], here) or \
+                (reason_for(reasons, f['file'], above) if here.strip() in
+                 ('return false;', 'return NULL;', 'return PAGE_NO_BLOCK;', '}', 'return;') else '')
             detail.append(['`%s:%d`' % (f['file'], ln), '; '.join(kind),
                            '`%s`' % md_escape(code.replace('`', "'")) if code else '',
                            md_escape(why) if why else '**not explained**'])
@@ -653,7 +587,7 @@ def section_misra(a, out):
              '[misra/cppcheck-no-suppressions.txt](misra/cppcheck-no-suppressions.txt).'
              % ' '.join(shlex.quote(x) for x in base), '',
              'Files: %s. Not checked: `src/slab_unity.c` (it only `#include`s the '
-             'five files, and a second definition of every external would be reported '
+             'six files, and a second definition of every external would be reported '
              'under rules 5.x/8.x), `spec/` and the ACSL annotations (comments to C). '
              '`__FRAMAC__` and `SLAB_CONFIG_HEADER` are left undefined (the default '
              'configuration). cppcheck prints rule numbers only (the rule texts are '

@@ -6,10 +6,11 @@ Each mutant of proofs/mutants.txt is one deliberate single-line fault in
 src/. It is applied in a scratch copy of the tree (build/mutants/<id>/),
 never in src/ itself, and then:
 
-  1. if the file is proved (Makefile PROVED), Frama-C WP re-proves the
-     mutated function (same options as make prove, -wp-fct <function>,
-     a scratch copy of the prover cache): the mutant is caught by the
-     proofs when a goal is left unproved;
+  1. with --with-wp, if the file is proved (Makefile PROVED), Frama-C WP
+     re-proves the mutated function (same options as make prove,
+     -wp-fct <function>, a scratch copy of the prover cache): the mutant
+     is caught by the proofs when a goal is left unproved (off by default:
+     see the note the report prints about it);
   2. the unit tests (test_slab, test_check, ASan+UBSan) are built from the
      scratch copy and run: the mutant is caught by the tests when one fails
      (or the build fails).
@@ -32,7 +33,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, 'build', 'mutants')
 TESTS = ['test_slab', 'test_check']
-SRC = ['src/slab.c', 'src/slab_inspect.c', 'src/heap_pages.c',
+SRC = ['src/slab.c', 'src/slab_edge.c', 'src/slab_inspect.c', 'src/heap_pages.c',
        'src/page_block.c', 'src/slab_layout.c']
 
 # Why a survivor survives, when we know (filled from the last run's
@@ -99,7 +100,7 @@ def wp_verdict(m, d, wp_flags):
                                '-wp-fct', m['fn'], m['file']]
     t0 = time.time()
     st, text = run(cmd, d)
-    open(os.path.join(d, 'wp.log'), 'w').write(text)
+    open(os.path.join(d, 'wp.log'), 'w').write(' '.join(shlex.quote(c) for c in cmd) + '\n' + text)
     got = re.findall(r'Proved goals:\s+(\d+)\s*/\s*(\d+)', text)
     failed_smoke = len(re.findall(r'\[Failed\] Smoke-test', text))
     if not got:
@@ -141,6 +142,8 @@ def main():
     ap.add_argument('--wp-flags', required=True)
     ap.add_argument('--test-cc', required=True)
     ap.add_argument('--only', default='')
+    ap.add_argument('--with-wp', action='store_true',
+                    help='also give mutants of proved files to WP (see the note in the report)')
     ap.add_argument('--out', default=os.path.join(ROOT, 'proofs', 'MUTANTS.md'))
     a = ap.parse_args()
     proved = set(a.proved.split())
@@ -158,7 +161,7 @@ def main():
             sys.exit('%s: %s' % (m['id'], err))
         wp = ('-', '')
         by = []
-        if m['file'] in proved and m['fn'] != '-':
+        if a.with_wp and m['file'] in proved and m['fn'] != '-':
             c, text, secs = wp_verdict(m, d, a.wp_flags)
             wp = ('**caught**: ' + text if c else 'not caught: ' + text, '%.0f s' % secs)
             if c:
@@ -183,6 +186,14 @@ def main():
              'unit tests (`test_slab`, `test_check`, ASan+UBSan) run on the mutated copy.', '',
              '**Score: %d of %d mutants caught (%.1f%%)**; run time %.0f s.'
              % (caught_n, total, score, time.time() - t_all), '',
+             'WP step: %s' % ('on (`--with-wp`).' if a.with_wp else
+             'off. When this check was written, WP launched by this script on a '
+             'mutant of `page_take` (M05) reported every goal proved, while the same '
+             'command run from a shell on the same file left goals unproved; until that '
+             'difference is understood, a WP verdict from this script is not counted, '
+             'and the score above comes from the tests alone. `make prove` itself (run '
+             'by make from a shell) does reject M05: its offline replay fails the goals '
+             'the mutant changes.'), '',
              '| id | file | function | fault | proofs | tests | caught by |',
              '|---|---|---|---|---|---|---|']
     for m, wp, tests, by in rows:

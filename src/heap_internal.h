@@ -92,8 +92,16 @@ struct slab_heap {
 #endif
 
 /* Take and release the heap's lock, if it has one (slab.c). Every public
- * operation takes it exactly once. */
+ * operation takes it exactly once. They call the user's lock functions,
+ * which are outside the proof: their contract is trusted (spec/TRUSTED.md,
+ * T11: a lock function does not write the heap's memory). */
+/*@ requires \valid_read(h);
+    assigns \nothing;
+ */
 void heap_lock(const slab_heap *h);
+/*@ requires \valid_read(h);
+    assigns \nothing;
+ */
 void heap_unlock(const slab_heap *h);
 
 /* Is h a heap made by slab_init? (A NULL or foreign pointer is not.) The
@@ -135,7 +143,7 @@ static inline bool heap_index_ok(const slab_heap *h, int32_t i)
 /*@ requires \valid_read(h) && 0 <= i < h->npages;
     requires \valid_read(h->meta + i);
     assigns \nothing;
-    ensures \result ==> h->meta[i].state == PAGE_CLASS &&
+    ensures \result <==> h->meta[i].state == PAGE_CLASS &&
               h->meta[i].cls == c && c < SLAB_NUM_CLASSES &&
               h->meta[i].size == slab_class_size[c] &&
               h->meta[i].carved <= SLAB_PAGE_SIZE &&

@@ -72,6 +72,7 @@ void heap_pool_give(slab_heap *h, int32_t i)
 /*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
     assigns \nothing;
     ensures \result ==> 0 <= i < h->npages;
+    ensures \result ==> h->meta[i].state == PAGE_CLASS && h->meta[i].used == 0;
  */
 static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
 {

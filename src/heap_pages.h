@@ -78,6 +78,8 @@ uint32_t heap_release_empty(slab_heap *h);
             h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
+    ensures \result != HEAP_NO_PAGE ==>
+              h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0;
  */
 int32_t heap_steal_empty(slab_heap *h);
 

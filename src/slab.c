@@ -1,24 +1,34 @@
 /*
- * slab.c - the public API (see slab.h): initialisation, allocation, free,
- * realloc, and the lookups they share.
+ * slab.c - the public API (see slab.h): allocation, free, realloc, and the
+ * lookups they share, at the level of page offsets.
+ *
+ * A block is named here by its page index and its byte offset in the page;
+ * pointers are turned into that pair and back only in src/slab_edge.c. So
+ * every function of this file is proved with WP (spec/slab_spec.h): it
+ * keeps the heap invariant, and a block it hands out was not live and is
+ * live afterwards.
  */
 #include "heap_pages.h"
+#include "slab_edge.h"
+#ifdef __FRAMAC__
+#include "slab_api_spec.h"
+#endif
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void *block_at(const slab_heap *h, int32_t i, uint32_t off)
-{
-    return (uint8_t *)page_words(h, i) + off;
-}
-
+/* Count a fault and tell the user's hook (outside the proof, T11). */
+/*@ requires \valid(h);
+    assigns h->fault_count;
+ */
 SLAB_COLD static void report(slab_heap *h, slab_fault kind, const void *p)
 {
     h->fault_count++;
-    if (h->hook != NULL) {
-        h->hook(h->hook_ctx, kind, p);
-    }
+    heap_fault_notify(h, kind, p);
 }
 
+/*@ requires \valid(h);
+    assigns h->bytes_used, h->bytes_peak;
+ */
 static SLAB_INLINE void count_alloc(slab_heap *h, size_t bytes)
 {
     h->bytes_used += bytes;
@@ -27,27 +37,49 @@ static SLAB_INLINE void count_alloc(slab_heap *h, size_t bytes)
     }
 }
 
+/*@ requires \valid(h);
+    assigns h->bytes_used;
+ */
 static SLAB_INLINE void count_free(slab_heap *h, size_t bytes)
 {
     h->bytes_used -= bytes;
 }
 
 /* A class page is full when it has neither a free block nor room to carve. */
+/*@ requires \valid_read(m);
+    assigns \nothing;
+    ensures \result <==> page_full(m);
+ */
 static SLAB_INLINE bool page_is_full(const page_meta *m)
 {
     return m->nfree == 0u && (uint32_t)m->carved + m->size > SLAB_PAGE_SIZE;
 }
 
 /*
- * Where p points: the page and the offset in it, if p lies in the heap's
- * pages; SLAB_FAULT_NONE if p is a live block, otherwise the fault a free
- * of p would be. Constant time.
+ * What lies at byte distance d from the heap's first page: the page and the
+ * offset in it, if d is inside the pages; SLAB_FAULT_NONE if a live block
+ * starts there, otherwise the fault a free of it would be. Constant time.
  */
-static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
-                             int32_t *page, uint32_t *off)
+/*@ requires HEAP_INV(h);
+    requires \valid(page) && \valid(off) && \separated(page, off);
+    requires HEAP_APART(h, page) && HEAP_APART(h, off);
+    assigns *page, *off;
+    behavior outside:
+      assumes d >= h->span;
+      ensures \result == SLAB_FAULT_FOREIGN;
+    behavior inside:
+      assumes d < h->span;
+      ensures 0 <= *page < h->npages && *off < SLAB_PAGE_SIZE;
+      ensures *page == d / SLAB_PAGE_SIZE && *off == d % SLAB_PAGE_SIZE;
+      ensures \result == SLAB_FAULT_NONE <==> live_at(h, *page, *off);
+      ensures \result == SLAB_FAULT_DOUBLE_FREE ||
+              \result == SLAB_FAULT_INTERIOR || \result == SLAB_FAULT_NONE;
+    complete behaviors;
+    disjoint behaviors;
+ */
+static SLAB_INLINE slab_fault block_find(const slab_heap *h, uintptr_t d,
+                                         int32_t *page, uint32_t *off)
 {
-    /* cppcheck-suppress misra-c2012-11.6 ; D1: heap membership is p - base < span */
-    uintptr_t d = (uintptr_t)p - h->base; /* wraps for p below the pages */
     uintptr_t pg;
     const page_meta *m;
     if (d >= h->span) {
@@ -60,6 +92,8 @@ static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
     if (m->state == (uint8_t)PAGE_CLASS) { /* the common case first */
         page_block_status st;
         if (!heap_class_page_sane(h, *page, m->cls)) {
+            /* Only a write from outside the library gets here. */
+            //@ assert \false;
             return SLAB_FAULT_CORRUPT_META;
         }
         st = page_status(m, *off);
@@ -80,84 +114,44 @@ static SLAB_INLINE slab_fault block_find(const slab_heap *h, const void *p,
                                      : SLAB_FAULT_INTERIOR;
 }
 
-/* Pages in the large block that starts at page i: its recorded length,
- * but never past the last page, whatever the page table says. */
-static size_t large_run(const slab_heap *h, int32_t i)
+/* Usable bytes of the live block that starts page i: a class block's size,
+ * or a large block's pages (never counted past the heap's last page,
+ * whatever the page table says). */
+/*@ requires HEAP_INV(h) && 0 <= i < h->npages;
+    assigns \nothing;
+    ensures \result == usable_at(h, i);
+ */
+static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
 {
-    size_t room = (size_t)h->npages - (size_t)i;
-    return h->meta[i].run < room ? h->meta[i].run : room;
-}
-
-/* Usable bytes of the live block at (page, off) found by block_find. */
-static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t page)
-{
-    const page_meta *m = &h->meta[page];
+    const page_meta *m = &h->meta[i];
+    size_t room;
     if (m->state == (uint8_t)PAGE_CLASS) {
         return m->size;
     }
-    return large_run(h, page) * SLAB_PAGE_SIZE;
+    room = (size_t)h->npages - (size_t)i;
+    return (m->run < room ? m->run : room) * SLAB_PAGE_SIZE;
 }
 
 /* ---- initialisation ----------------------------------------------------- */
 
-static uintptr_t align_up(uintptr_t a, uintptr_t to)
+/*
+ * The bookkeeping of a new heap (slab_init in slab_edge.c has set its
+ * geometry): first every page free and unlinked, so the shape invariant
+ * holds, then every page into the pool, highest first, so the pool hands
+ * out low pages first. O(pages).
+ */
+void heap_format(slab_heap *h)
 {
-    return (a + (to - 1u)) & ~(to - 1u);
-}
-
-slab_heap *slab_init(void *arena, size_t size)
-{
-    /* cppcheck-suppress misra-c2012-11.6 ; D1: aligning the arena needs its address */
-    uintptr_t start = (uintptr_t)arena;
-    uintptr_t end;
-    uintptr_t hdr;
-    uintptr_t table;
-    uintptr_t first;
-    size_t fit;
-    size_t npages;
-    slab_heap *h;
-    const size_t per_entry = sizeof(page_meta) + sizeof(page_link);
-    const size_t per_page = per_entry + SLAB_PAGE_SIZE;
-    /* the header, rounded up so the page table after it is 8-aligned */
-    const size_t header = (sizeof(slab_heap) + 7u) & ~(size_t)7u;
-
-    if (arena == NULL || size > UINTPTR_MAX - start ||
-        start > UINTPTR_MAX - SLAB_PAGE_SIZE) {
-        return NULL;
-    }
-    end = start + size;
-    hdr = align_up(start, 16u);
-    if (hdr > end || end - hdr < header) {
-        return NULL;
-    }
-    table = hdr + header;
-    /* At most `fit` pages, each with its entry, fit after the header (and
-     * never more than page indices can name); the pages start at the first
-     * page boundary after that many entries. */
-    fit = (size_t)(end - table) / per_page;
-    fit = fit < HEAP_MAX_PAGES ? fit : HEAP_MAX_PAGES;
-    first = align_up(table + fit * per_entry, SLAB_PAGE_SIZE);
-    if (fit == 0u || first >= end) {
-        return NULL;
-    }
-    npages = (size_t)(end - first) / SLAB_PAGE_SIZE;
-    if (npages > fit) {
-        npages = fit;
-    }
-    if (npages == 0u) {
-        return NULL;
-    }
-
-    h = (slab_heap *)hdr;
-    h->magic = HEAP_MAGIC;
-    h->npages = (uint32_t)npages;
-    h->pages = (uint32_t *)first;
-    h->meta = (page_meta *)table;
-    h->links = (page_link *)(table + fit * sizeof(page_meta));
-    h->base = first;
-    h->span = npages * SLAB_PAGE_SIZE;
+    uint32_t n = h->npages;
     h->head[HEAP_POOL] = HEAP_NO_PAGE;
     h->pool_count = 0u;
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant h->head[HEAP_POOL] == HEAP_NO_PAGE;
+        loop invariant \forall integer k; 0 <= k < c ==>
+          h->head[HEAP_CLASS(k)] == HEAP_NO_PAGE && h->empty[k] == HEAP_NO_PAGE;
+        loop assigns c, h->head[1 .. HEAP_LISTS - 1], h->empty[0 .. SLAB_NUM_CLASSES - 1];
+        loop variant SLAB_NUM_CLASSES - c;
+     */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         h->head[HEAP_CLASS(c)] = HEAP_NO_PAGE;
         h->empty[c] = HEAP_NO_PAGE;
@@ -173,28 +167,48 @@ slab_heap *slab_init(void *arena, size_t size)
     h->lock_leave = NULL;
     h->lock_ctx = NULL;
     layout_fill_fast(h->class_of);
-    /* Highest page first, so the pool hands out low pages first. */
-    for (int32_t i = (int32_t)npages; i > 0; i--) {
-        page_meta *m = &h->meta[i - 1];
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant \forall integer k; 0 <= k < i ==>
+          h->meta[k].state == PAGE_FREE &&
+          h->links[k].next == HEAP_NO_PAGE && h->links[k].prev == HEAP_NO_PAGE;
+        loop assigns i, h->meta[0 .. n - 1], h->links[0 .. n - 1];
+        loop variant n - i;
+     */
+    for (uint32_t i = 0u; i < n; i++) {
+        page_meta *m = &h->meta[i];
         m->head = (uint16_t)PAGE_NO_BLOCK;
         m->carved = 0u;
         m->nfree = 0u;
         m->used = 0u;
         m->size = 0u;
         m->cls = 0u;
-        heap_pool_give(h, i - 1);
+        m->run = 0u;
+        m->state = (uint8_t)PAGE_FREE;
+        h->links[i].next = HEAP_NO_PAGE;
+        h->links[i].prev = HEAP_NO_PAGE;
     }
-    return h;
+    /*@ loop invariant 0 <= i <= n;
+        loop invariant HEAP_INV_M(h);
+        loop invariant \forall integer k; 0 <= k < n ==>
+          h->meta[k].state == PAGE_FREE;
+        loop assigns i, h->head[HEAP_POOL], h->pool_count,
+                h->meta[0 .. n - 1].state,
+                h->links[0 .. n - 1].prev, h->links[0 .. n - 1].next;
+        loop variant i;
+     */
+    for (uint32_t i = n; i > 0u; i--) {
+        heap_pool_give(h, (int32_t)(i - 1u));
+    }
+    h->magic = HEAP_MAGIC;
 }
 
-void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
+/*@ requires \valid(h) && h->magic == HEAP_MAGIC;
+    assigns h->hook, h->hook_ctx;
+ */
+static void heap_set_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 {
-    if (heap_ok(h)) {
-        heap_lock(h);
-        h->hook = hook;
-        h->hook_ctx = hook != NULL ? ctx : NULL;
-        heap_unlock(h);
-    }
+    h->hook = hook;
+    h->hook_ctx = hook != NULL ? ctx : NULL;
 }
 
 /* ---- allocation --------------------------------------------------------- */
@@ -203,6 +217,19 @@ void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page. O(classes).
+ */
+/*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures page_or_none(h, \result);
+    ensures \result != HEAP_NO_PAGE ==>
+      h->meta[\result].state == PAGE_CLASS && h->meta[\result].cls == c &&
+      h->meta[\result].size == slab_class_size[c] &&
+      h->meta[\result].carved == 0 && h->meta[\result].nfree == 0 &&
+      h->meta[\result].used == 0 &&
+      h->head[HEAP_CLASS(c)] == \result;
+    ensures \result != HEAP_NO_PAGE ==>
+      \forall integer o; !live_at{Pre}(h, \result, o);
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -214,6 +241,13 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
             return HEAP_NO_PAGE;
         }
     }
+    if (h->head[HEAP_CLASS(c)] == i) {
+        /* A page off every list heads the class's list: only a write from
+         * outside the library does that. Put the page back, refuse. */
+        heap_pool_give(h, i);
+        report(h, SLAB_FAULT_CORRUPT_META, NULL);
+        return HEAP_NO_PAGE;
+    }
     page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
     h->meta[i].state = (uint8_t)PAGE_CLASS;
     h->meta[i].run = 0u;
@@ -221,24 +255,37 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     return i;
 }
 
-static SLAB_INLINE void *class_alloc(slab_heap *h, uint32_t c)
+/*
+ * A block of class c: from the first page of the class's partial list, or
+ * from a page given to the class now. O(1) but for the refill.
+ */
+/*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
+    requires \valid(page) && \valid(off) && \separated(page, off);
+    requires HEAP_APART(h, page) && HEAP_APART(h, off);
+    assigns HEAP_STATE(h), *page, *off;
+    ensures HEAP_INV_M(h);
+    ensures \result ==> live_at(h, *page, *off) && !live_at{Pre}(h, *page, *off);
+    ensures \result ==> h->meta[*page].state == PAGE_CLASS &&
+                        h->meta[*page].size == slab_class_size[c];
+ */
+static SLAB_INLINE bool class_alloc(slab_heap *h, uint32_t c, int32_t *page,
+                                    uint32_t *off)
 {
     int32_t i = h->head[HEAP_CLASS(c)];
     page_meta *m;
-    uint32_t off;
     bool repaired;
 
     if (i == HEAP_NO_PAGE) {
         i = class_refill(h, c);
         if (i == HEAP_NO_PAGE) {
-            return NULL;
+            return false;
         }
     } else if (!heap_index_ok(h, i) || !heap_class_page_sane(h, i, c) ||
                page_is_full(&h->meta[i])) {
         /* The list's first page is not a page of this class with room:
          * the bookkeeping was damaged from outside. Refuse, change nothing. */
         report(h, SLAB_FAULT_CORRUPT_META, NULL);
-        return NULL;
+        return false;
     } else {
         /* the list's first page has room */
     }
@@ -247,18 +294,34 @@ static SLAB_INLINE void *class_alloc(slab_heap *h, uint32_t c)
         h->empty[c] = HEAP_NO_PAGE;
     }
     /* A page on the partial list always has room, so this never fails. */
-    off = page_take(m, page_words(h, i), &repaired);
+    *off = page_take(m, page_words(h, i), &repaired);
+    *page = i;
     if (page_is_full(m)) {
         heap_list_unlink(h, HEAP_CLASS(c), i);
     }
     count_alloc(h, m->size);
     if (repaired) {
-        report(h, SLAB_FAULT_CORRUPT_LINK, block_at(h, i, off));
+        report(h, SLAB_FAULT_CORRUPT_LINK, heap_block_ptr(h, i, *off));
     }
-    return block_at(h, i, off);
+    return true;
 }
 
-SLAB_COLD static void *large_alloc(slab_heap *h, size_t size, size_t align)
+/*
+ * A run of whole pages for a request no class serves. The classes' empty
+ * pages are given up only when they make the run possible, so a refused
+ * request leaves every page where it was. O(pages).
+ */
+/*@ requires HEAP_INV(h) && align >= 1;
+    requires \valid(page) && \valid(off) && \separated(page, off);
+    requires HEAP_APART(h, page) && HEAP_APART(h, off);
+    assigns HEAP_STATE(h), *page, *off;
+    ensures HEAP_INV_M(h);
+    ensures \result ==> live_at(h, *page, *off) && *off == 0 &&
+                        h->meta[*page].state == PAGE_LARGE &&
+                        usable_at(h, *page) >= size;
+ */
+SLAB_COLD static bool large_alloc(slab_heap *h, size_t size, size_t align,
+                                  int32_t *page, uint32_t *off)
 {
     size_t count = layout_pages(size > 0u ? size : 1u);
     size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
@@ -266,7 +329,7 @@ SLAB_COLD static void *large_alloc(slab_heap *h, size_t size, size_t align)
 
     if (count > h->npages) {
         h->oom_count++;
-        return NULL;
+        return false;
     }
     start = heap_run_find(h, count, align_pages, false);
     if (start == HEAP_NO_PAGE &&
@@ -278,27 +341,38 @@ SLAB_COLD static void *large_alloc(slab_heap *h, size_t size, size_t align)
     }
     if (start == HEAP_NO_PAGE) {
         h->oom_count++;
-        return NULL;
+        return false;
     }
     heap_run_take(h, start, (uint32_t)count);
     h->large_pages += count;
     count_alloc(h, count * SLAB_PAGE_SIZE);
-    return block_at(h, start, 0u);
+    *page = start;
+    *off = 0u;
+    return true;
 }
 
 /* The general path: any alignment, any size. */
-SLAB_COLD static void *alloc_slow(slab_heap *h, size_t size, size_t align)
+/*@ requires HEAP_INV(h);
+    requires \valid(page) && \valid(off) && \separated(page, off);
+    requires HEAP_APART(h, page) && HEAP_APART(h, off);
+    assigns HEAP_STATE(h), *page, *off;
+    ensures HEAP_INV_M(h);
+    ensures \result ==> live_at(h, *page, *off) && usable_at(h, *page) >= size;
+    ensures \result ==> is_pow2(align);
+ */
+SLAB_COLD static bool alloc_slow(slab_heap *h, size_t size, size_t align,
+                                 int32_t *page, uint32_t *off)
 {
     uint32_t c;
     if (!layout_is_pow2(align)) {
         report(h, SLAB_FAULT_BAD_ALIGN, NULL);
-        return NULL;
+        return false;
     }
     c = layout_class(size, align);
     if (c < (uint32_t)SLAB_NUM_CLASSES) {
-        return class_alloc(h, c);
+        return class_alloc(h, c, page, off);
     }
-    return large_alloc(h, size, align);
+    return large_alloc(h, size, align, page, off);
 }
 
 /*
@@ -307,41 +381,41 @@ SLAB_COLD static void *alloc_slow(slab_heap *h, size_t size, size_t align)
  * answer safe by construction, whatever the table holds (and the table is
  * proved right, so they always pass). Anything else takes alloc_slow.
  */
-static SLAB_INLINE void *heap_alloc(slab_heap *h, size_t size, size_t align)
+/*@ requires HEAP_INV(h);
+    requires \valid(page) && \valid(off) && \separated(page, off);
+    requires HEAP_APART(h, page) && HEAP_APART(h, off);
+    assigns HEAP_STATE(h), *page, *off;
+    ensures HEAP_INV_M(h);
+    ensures \result ==> live_at(h, *page, *off) && usable_at(h, *page) >= size;
+ */
+static SLAB_INLINE bool heap_alloc(slab_heap *h, size_t size, size_t align,
+                                   int32_t *page, uint32_t *off)
 {
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
         uint32_t c = h->class_of[(size + 3u) / 4u];
         if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
             slab_class_align[c] >= align) {
-            return class_alloc(h, c);
+            return class_alloc(h, c, page, off);
         }
     }
-    return alloc_slow(h, size, align);
+    return alloc_slow(h, size, align, page, off);
 }
 
 /* ---- free --------------------------------------------------------------- */
-
-SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
-                                       bool was_full);
-
-static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
-{
-    page_meta *m = &h->meta[i];
-    uint32_t c = m->cls;
-    bool was_full = page_is_full(m);
-
-    page_give(m, page_words(h, i), off);
-    count_free(h, m->size);
-    if (m->used == 0u || was_full) {
-        class_page_moves(h, i, c, was_full);
-    }
-}
 
 /*
  * After a free in page i of class c, the page became empty or stopped
  * being full: put it where it now belongs (partial list, the class's kept
  * empty page, or the pool). Off the hot path.
+ */
+/*@ requires HEAP_INV(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
+    assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
+            h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+    ensures HEAP_INV_M(h);
+    ensures h->meta[i].state == PAGE_FREE ||
+            h->meta[i].state == \old(h->meta[i].state);
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full)
@@ -350,7 +424,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
     if (m->used == 0u) {
         if (h->empty[c] == HEAP_NO_PAGE) {
             /* Keep it, on the partial list, as the class's empty page. */
-            if (was_full) {
+            if (was_full && h->head[HEAP_CLASS(c)] != i) {
                 heap_list_push(h, HEAP_CLASS(c), i);
             }
             h->empty[c] = i;
@@ -360,13 +434,51 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
             }
             heap_pool_give(h, i);
         }
-    } else if (was_full) {
+    } else if (was_full && h->head[HEAP_CLASS(c)] != i) {
         heap_list_push(h, HEAP_CLASS(c), i);
     } else {
         /* still on the partial list, where it was */
     }
 }
 
+/*@ requires HEAP_INV_M(h) && 0 <= i < h->npages;
+    requires live_at(h, i, off) && h->meta[i].state == PAGE_CLASS;
+    assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
+            h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
+            h->meta[i].head, h->meta[i].nfree, h->meta[i].used,
+            h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next,
+            h->pages[i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1],
+            h->bytes_used;
+    ensures HEAP_INV_M(h);
+    ensures !live_at(h, i, off);
+ */
+static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
+{
+    page_meta *m = &h->meta[i];
+    uint32_t c = m->cls;
+    bool was_full = page_is_full(m);
+
+    //@ assert \separated(&h->npages, h->meta + i);
+    //@ assert \separated(&h->npages, h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1));
+    page_give(m, page_words(h, i), off);
+    /* (page_give wrote uint32_t words and bits, the type of npages) */
+    //@ assert h->npages == \at(h->npages, Pre);
+    //@ assert page_ok(&h->meta[i]);
+    count_free(h, m->size);
+    if (m->used == 0u || was_full) {
+        class_page_moves(h, i, c, was_full);
+    }
+}
+
+/*@ requires HEAP_INV(h) && 0 <= i < h->npages;
+    requires h->meta[i].state == PAGE_LARGE;
+    assigns h->head[HEAP_POOL], h->pool_count,
+            h->meta[i .. h->npages - 1].state,
+            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next,
+            h->large_pages, h->bytes_used;
+    ensures HEAP_INV_M(h);
+ */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
     size_t count = heap_run_give(h, i);
@@ -374,6 +486,11 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     count_free(h, count * SLAB_PAGE_SIZE);
 }
 
+/*@ requires HEAP_INV(h) && live_at(h, i, off);
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures \old(h->meta[i].state) == PAGE_CLASS ==> !live_at(h, i, off);
+ */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
     if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
@@ -383,110 +500,68 @@ static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
     }
 }
 
-static SLAB_INLINE void heap_free(slab_heap *h, void *p)
-{
-    int32_t i = 0;
-    uint32_t off = 0u;
-    slab_fault f = block_find(h, p, &i, &off);
-    if (f != SLAB_FAULT_NONE) {
-        report(h, f, p);
-        return;
-    }
-    live_free(h, i, off);
-}
-
 /* Does the live block at p, of `usable` bytes, fit the layout? */
+/*@ assigns \nothing;
+    ensures \result ==> is_pow2(align) && size <= usable;
+ */
 static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 {
-    return layout_is_pow2(align) &&
-           /* cppcheck-suppress misra-c2012-11.6 ; D1: alignment is in the address bits */
-           ((uintptr_t)p & (uintptr_t)(align - 1u)) == 0u && size <= usable;
+    return layout_is_pow2(align) && heap_ptr_aligned(p, align) && size <= usable;
 }
 
-static void heap_free_sized(slab_heap *h, void *p, size_t size, size_t align)
-{
-    int32_t i = 0;
-    uint32_t off = 0u;
-    slab_fault f = block_find(h, p, &i, &off);
-    if (f == SLAB_FAULT_NONE && !layout_fits(p, block_usable(h, i), size, align)) {
-        f = SLAB_FAULT_WRONG_LAYOUT;
-    }
-    if (f != SLAB_FAULT_NONE) {
-        report(h, f, p);
-        return;
-    }
-    live_free(h, i, off);
-}
+/* ---- realloc ------------------------------------------------------------ */
 
-/* ---- realloc and queries ------------------------------------------------ */
-
-static void *heap_realloc(slab_heap *h, void *p, size_t size, size_t align)
+/*
+ * Move the live block at p (page i, offset off, usable bytes `usable`) to
+ * one of the new layout, or keep it where it is if it fits and is not more
+ * than twice the need. The old block is looked up again (d) after the new
+ * one is taken, so that the free rests on a check made then.
+ */
+/*@ requires HEAP_INV(h) && live_at(h, i, off) && is_pow2(align);
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+ */
+static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
+                       uint32_t off, size_t size, size_t align)
 {
-    int32_t i = 0;
-    uint32_t off = 0u;
-    size_t usable;
-    bool fits;
+    int32_t qi = 0;
+    uint32_t qoff = 0u;
+    size_t usable = block_usable(h, i);
+    bool fits = layout_fits(p, usable, size, align);
+    size_t refusals;
     void *q;
-    slab_fault f;
 
-    if (p == NULL) {
-        return heap_alloc(h, size, align);
-    }
-    if (!layout_is_pow2(align)) {
-        report(h, SLAB_FAULT_BAD_ALIGN, NULL);
-        return NULL;
-    }
-    f = block_find(h, p, &i, &off);
-    if (f != SLAB_FAULT_NONE) {
-        report(h, f, p);
-        return NULL;
-    }
-    usable = block_usable(h, i);
-    fits = layout_fits(p, usable, size, align);
     if (fits && (size >= usable / 2u || usable <= SLAB_GRANULE)) {
         return p;
     }
-    {
-        size_t refusals = h->oom_count;
-        q = heap_alloc(h, size, align);
-        if (q == NULL && fits) {
+    refusals = h->oom_count;
+    if (!heap_alloc(h, size, align, &qi, &qoff)) {
+        if (fits) {
             /* No room to shrink into: keep p, which fits; not a refusal. */
             h->oom_count = refusals;
             return p;
         }
-    }
-    if (q == NULL) {
         return NULL; /* p stays allocated and unchanged */
     }
-    {
-        const uint8_t *from = (const uint8_t *)p;
-        uint8_t *to = (uint8_t *)q;
-        size_t n = size < usable ? size : usable;
-        for (size_t k = 0u; k < n; k++) {
-            to[k] = from[k];
-        }
+    q = heap_block_ptr(h, qi, qoff);
+    heap_copy_bytes(q, p, size < usable ? size : usable);
+    if (block_find(h, d, &i, &off) == SLAB_FAULT_NONE) {
+        live_free(h, i, off);
+    } else {
+        /* Only a write from outside the library gets here. */
+        report(h, SLAB_FAULT_CORRUPT_META, p);
     }
-    live_free(h, i, off);
     return q;
 }
 
 /* ---- the public entry points: argument checks and the lock ------------- */
 
-/*
- * Each public operation takes the heap's lock (if one is set) exactly once,
- * around all of its work; the internal functions above never lock.
- */
-SLAB_INLINE void heap_lock(const slab_heap *h)
+void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 {
-    if (h->lock_enter != NULL) {
-        h->lock_enter(h->lock_ctx);
-    }
-}
-
-SLAB_INLINE void heap_unlock(const slab_heap *h)
-{
-    if (h->lock_leave != NULL) {
-        h->lock_leave(h->lock_ctx);
+    if (heap_ok(h)) {
+        heap_lock(h);
+        heap_set_hook(h, hook, ctx);
+        heap_unlock(h);
     }
 }
 
@@ -502,44 +577,92 @@ void slab_set_lock(slab_heap *h, slab_lock_fn enter, slab_lock_fn leave, void *c
 
 void *slab_alloc(slab_heap *h, size_t size, size_t align)
 {
-    void *p;
+    int32_t i = 0;
+    uint32_t off = 0u;
+    void *p = NULL;
     if (!heap_ok(h)) {
         return NULL;
     }
     heap_lock(h);
-    p = heap_alloc(h, size, align);
+    if (heap_alloc(h, size, align, &i, &off)) {
+        p = heap_block_ptr(h, i, off);
+        //@ ghost slab_ghost_page = i;
+        //@ ghost slab_ghost_off = off;
+    }
     heap_unlock(h);
     return p;
 }
 
+/*
+ * Free by address: anything but a live block is refused and only counted
+ * (and reported). The checks are here, not in a helper, so that the proof
+ * sees a refused call write nothing but the fault counter.
+ */
 void slab_free(slab_heap *h, void *p)
 {
+    int32_t i = 0;
+    uint32_t off = 0u;
+    slab_fault f;
     if (p == NULL || !heap_ok(h)) {
         return;
     }
     heap_lock(h);
-    heap_free(h, p);
+    f = block_find(h, heap_ptr_dist(h, p), &i, &off);
+    if (f != SLAB_FAULT_NONE) {
+        report(h, f, p);
+    } else {
+        live_free(h, i, off);
+    }
     heap_unlock(h);
 }
 
 void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align)
 {
+    int32_t i = 0;
+    uint32_t off = 0u;
+    slab_fault f;
     if (p == NULL || !heap_ok(h)) {
         return;
     }
     heap_lock(h);
-    heap_free_sized(h, p, size, align);
+    f = block_find(h, heap_ptr_dist(h, p), &i, &off);
+    if (f == SLAB_FAULT_NONE && !layout_fits(p, block_usable(h, i), size, align)) {
+        f = SLAB_FAULT_WRONG_LAYOUT;
+    }
+    if (f != SLAB_FAULT_NONE) {
+        report(h, f, p);
+    } else {
+        live_free(h, i, off);
+    }
     heap_unlock(h);
 }
 
 void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
 {
-    void *q;
+    void *q = NULL;
+    int32_t i = 0;
+    uint32_t off = 0u;
     if (!heap_ok(h)) {
         return NULL;
     }
     heap_lock(h);
-    q = heap_realloc(h, p, size, align);
+    if (p == NULL) {
+        if (heap_alloc(h, size, align, &i, &off)) {
+            q = heap_block_ptr(h, i, off);
+            //@ ghost slab_ghost_page = i;
+            //@ ghost slab_ghost_off = off;
+        }
+    } else if (!layout_is_pow2(align)) {
+        report(h, SLAB_FAULT_BAD_ALIGN, NULL);
+    } else {
+        uintptr_t d = heap_ptr_dist(h, p);
+        slab_fault f = block_find(h, d, &i, &off);
+        if (f != SLAB_FAULT_NONE) {
+            report(h, f, p);
+        } else {
+            q = heap_move(h, d, p, i, off, size, align);
+        }
+    }
     heap_unlock(h);
     return q;
 }
@@ -553,13 +676,16 @@ size_t slab_usable_size(const slab_heap *h, const void *p)
         return 0u;
     }
     heap_lock(h);
-    if (block_find(h, p, &i, &off) == SLAB_FAULT_NONE) {
+    if (block_find(h, heap_ptr_dist(h, p), &i, &off) == SLAB_FAULT_NONE) {
         n = block_usable(h, i);
     }
     heap_unlock(h);
     return n;
 }
 
+/*@ assigns \nothing;
+    ensures \result != \null;
+ */
 const char *slab_fault_name(slab_fault kind)
 {
     switch (kind) {

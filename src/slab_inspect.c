@@ -6,13 +6,85 @@
  * table and the free blocks, so a test, a watchdog or an auditor can ask
  * "is this heap sound?" at any time. Every walk is bounded by the page
  * count or the blocks in a page, so a corrupted list cannot make it loop.
+ *
+ * Proved (spec/slab_inspect_spec.h): safe on any heap whose memory is
+ * valid (HEAP_MEM), however damaged its bookkeeping; slab_check says true
+ * only if every page is in a known state and every class page keeps the
+ * page invariant (HEAP_PAGES).
  */
 #include "heap_pages.h"
+
+#ifdef __FRAMAC__
+#include "slab_inspect_spec.h"
+#endif
+
+/* The class sizes, as the proofs below use them (from the constant table
+ * slab_class_size and the configuration's static assertions). */
+#define CLASS_SIZES_OK                                                       \
+    ((\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
+        16 <= slab_class_size[c_]) &&                                        \
+     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
+        slab_class_size[c_] <= SLAB_PAGE_SIZE) &&                            \
+     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
+        slab_class_size[c_] % 4 == 0))
+
+/* Granules g' < g of page m hold no set bit at or past the carved part. */
+#define BITS_CLEAR_BELOW(m, g)                                               \
+    (\forall integer g_; (m)->carved / 16 <= g_ < (g) ==> !bit_set(m, g_))
+
+/*
+ * Blocks of `size` bytes in the first `carved` bytes of a page, or
+ * UINT32_MAX if `carved` is not a whole number of them.
+ */
+/*@ requires 16 <= size <= SLAB_PAGE_SIZE && carved <= SLAB_PAGE_SIZE;
+    assigns \nothing;
+    ensures \result == UINT32_MAX <==> carved % size != 0;
+    ensures \result != UINT32_MAX ==> \result == carved / size &&
+              \result * size == carved && 16 * \result <= carved;
+ */
+static uint32_t page_blocks(uint32_t carved, uint32_t size)
+{
+    if (carved % size != 0u) {
+        return UINT32_MAX;
+    }
+    //@ assert carved == (carved / size) * size;
+    return carved / size;
+}
+
+/*
+ * Is granule g the granule of the start of one of the first `blocks`
+ * blocks of `size` bytes? (The one block that can start in it is the
+ * first at or after its first byte.)
+ */
+/*@ requires 16 <= size <= SLAB_PAGE_SIZE && g < PAGE_GRANULES;
+    requires blocks * size <= SLAB_PAGE_SIZE;
+    assigns \nothing;
+    ensures \result ==> 16 * (g + 1) <= blocks * size;
+ */
+static bool granule_starts_block(uint32_t g, uint32_t size, uint32_t blocks)
+{
+    uint32_t off = g * SLAB_GRANULE;
+    uint32_t b = (off + size - 1u) / size;
+    if (b >= blocks) {
+        return false;
+    }
+    //@ assert b_end: b * size + size <= blocks * size;
+    return b * size / SLAB_GRANULE == g;
+}
 
 /*
  * One class page: shape, bitmap (bits only at block starts, `used` of
  * them), free list (exactly nfree distinct free blocks; see README for why
  * "nfree valid links, then the end" rules out repeats).
+ * True only if the page keeps the page invariant for its class's size.
+ */
+/*@ requires HEAP_MEM(h) && 0 <= i < h->npages;
+    assigns \nothing;
+    ensures \result ==> h->meta[i].cls < SLAB_NUM_CLASSES &&
+              h->meta[i].size == slab_class_size[h->meta[i].cls];
+    ensures \result ==> h->meta[i].used + h->meta[i].nfree ==
+              h->meta[i].carved / h->meta[i].size;
+    ensures \result ==> PAGE_OK(&h->meta[i]);
  */
 static bool class_page_ok(const slab_heap *h, int32_t i)
 {
@@ -23,29 +95,47 @@ static bool class_page_ok(const slab_heap *h, int32_t i)
     uint32_t marked = 0u;
     uint32_t link;
 
+    //@ assert CLASS_SIZES_OK;
     if (m->cls >= (uint32_t)SLAB_NUM_CLASSES || size != slab_class_size[m->cls] ||
-        m->carved > SLAB_PAGE_SIZE || m->carved % size != 0u) {
+        m->carved > SLAB_PAGE_SIZE) {
         return false;
     }
-    blocks = m->carved / size;
+    blocks = page_blocks(m->carved, size);
+    if (blocks == UINT32_MAX) {
+        return false;
+    }
+    //@ assert page_shape(m);
     if ((uint32_t)m->used + m->nfree != blocks) {
         return false;
     }
+    /* The granules, each once: a bit is set only at the granule of a
+     * carved block's start. */
+    /*@ loop invariant 0 <= g <= PAGE_GRANULES && marked <= g;
+        loop invariant BITS_CLEAR_BELOW(m, g);
+        loop assigns g, marked;
+        loop variant PAGE_GRANULES - g;
+     */
     for (uint32_t g = 0u; g < SLAB_PAGE_SIZE / SLAB_GRANULE; g++) {
         if (page_bit(m, g)) {
-            uint32_t off = g * SLAB_GRANULE;
-            /* the granule must be the one owning a carved block start */
-            uint32_t b = (off + size - 1u) / size;
-            if (b >= blocks || b * size / SLAB_GRANULE != g) {
+            if (!granule_starts_block(g, size, blocks)) {
                 return false;
             }
+            //@ assert g_carved: g < m->carved / 16;
             marked++;
         }
     }
     if (marked != m->used) {
         return false;
     }
+    /* At most nfree links, each checked before it is followed. */
     link = m->nfree > 0u ? m->head : PAGE_NO_BLOCK;
+    /*@ loop invariant 0 <= k <= m->nfree;
+        loop invariant k == 0 ==> link == (m->nfree > 0 ? m->head : PAGE_NO_BLOCK);
+        loop invariant k > 0 ==> m->head < m->carved &&
+                         m->head % m->size == 0 && !bit_set(m, granule(m->head));
+        loop assigns k, link;
+        loop variant m->nfree - k;
+     */
     for (uint32_t k = 0u; k < m->nfree; k++) {
         if (link >= m->carved || link % size != 0u ||
             page_bit(m, link / SLAB_GRANULE)) {
@@ -53,38 +143,80 @@ static bool class_page_ok(const slab_heap *h, int32_t i)
         }
         link = words[link / 4u];
     }
+    //@ assert head_fits: m->nfree > 0 ==> m->head + m->size <= m->carved;
     return link == PAGE_NO_BLOCK;
 }
 
-/* A page list: bounded walk, back links, and every member passes `member`. */
-static bool list_ok(const slab_heap *h, int32_t head, uint32_t *count,
-                    uint8_t state, uint32_t cls)
+/* What list_count returns for a list that is not well formed. */
+#define LIST_BAD UINT32_MAX
+
+/*
+ * Pages on the list starting at `head`, all in `state` (and, for a class
+ * list, of class `cls` and not full), each one's back link naming the one
+ * before: their number, or LIST_BAD. The walk stops after npages pages, so
+ * a cycle cannot make it loop.
+ */
+/*@ requires INSPECT_MEM(h);
+    assigns \nothing;
+    ensures \result == LIST_BAD || \result <= h->npages;
+    ensures \result != LIST_BAD ==> page_or_none(h, head);
+ */
+static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
+                           uint32_t cls)
 {
     int32_t prev = HEAP_NO_PAGE;
     int32_t i = head;
     uint32_t n = 0u;
+    /*@ loop invariant 0 <= n <= h->npages;
+        loop invariant n == 0 ==> i == head;
+        loop invariant n > 0 ==> 0 <= head < h->npages;
+        loop assigns i, prev, n;
+        loop variant h->npages - n;
+     */
     while (i != HEAP_NO_PAGE) {
         const page_meta *m;
         if (i < 0 || i >= (int32_t)h->npages || n >= h->npages) {
-            return false;
+            return LIST_BAD;
         }
         m = &h->meta[i];
         if (m->state != state || h->links[i].prev != prev) {
-            return false;
+            return LIST_BAD;
         }
         if (state == (uint8_t)PAGE_CLASS &&
             (m->cls != cls ||
              (m->nfree == 0u && (uint32_t)m->carved + m->size > SLAB_PAGE_SIZE))) {
-            return false;
+            return LIST_BAD;
         }
         prev = i;
         i = h->links[i].next;
         n++;
     }
-    *count = n;
-    return true;
+    return n;
 }
 
+/* Pages q with i < q < j are tail pages. */
+#define TAILS_BETWEEN(h, i, j)                                               \
+    (\forall integer q_; (i) < q_ < (j) ==>                                 \
+        (h)->meta[q_].state == PAGE_LARGE_TAIL)
+
+/* Pages below i are in a known state, class pages keeping page_ok. */
+#define PAGES_BELOW(h, i)                                                    \
+    (\forall integer p_; 0 <= p_ < (i) ==> PAGE_IN_STATE(h, p_))
+
+/*
+ * The whole invariant, read from the header, the page table and the free
+ * blocks: O(pages + blocks), every walk bounded.
+ */
+/*@ requires INSPECT_MEM(h);
+    assigns \nothing;
+    ensures \result ==> h->npages > 0 && HEAP_MEM(h);
+    ensures \result ==> h->span == h->npages * SLAB_PAGE_SIZE;
+    ensures \result ==> h->base % SLAB_PAGE_SIZE == 0;
+    ensures \result ==> HEAP_PAGES(h);
+    ensures \result ==> h->bytes_peak >= h->bytes_used;
+    ensures \result ==> \forall integer l; 0 <= l < HEAP_LISTS ==>
+              page_or_none(h, h->head[l]);
+ */
 static bool heap_check(const slab_heap *h)
 {
     uint32_t free_pages = 0u;
@@ -99,11 +231,23 @@ static bool heap_check(const slab_heap *h)
         h->base % SLAB_PAGE_SIZE != 0u) {
         return false;
     }
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop assigns c, room[0 .. SLAB_NUM_CLASSES - 1],
+                empties[0 .. SLAB_NUM_CLASSES - 1];
+        loop variant SLAB_NUM_CLASSES - c;
+     */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         room[c] = 0u;
         empties[c] = 0u;
     }
     uint32_t i = 0u;
+    /*@ loop invariant 0 <= i <= h->npages;
+        loop invariant PAGES_BELOW(h, i);
+        loop assigns i, free_pages, bytes, large,
+                room[0 .. SLAB_NUM_CLASSES - 1],
+                empties[0 .. SLAB_NUM_CLASSES - 1];
+        loop variant h->npages - i;
+     */
     while (i < h->npages) {
         const page_meta *m = &h->meta[i];
         uint32_t step = 1u; /* a large block is checked whole */
@@ -130,6 +274,11 @@ static bool heap_check(const slab_heap *h)
             if (m->run == 0u || m->run > h->npages - i) {
                 return false;
             }
+            /*@ loop invariant i + 1 <= j <= i + m->run;
+                loop invariant TAILS_BETWEEN(h, i, j);
+                loop assigns j;
+                loop variant i + m->run - j;
+             */
             for (uint32_t j = i + 1u; j - i < m->run; j++) {
                 if (h->meta[j].state != (uint8_t)PAGE_LARGE_TAIL) {
                     return false;
@@ -138,24 +287,38 @@ static bool heap_check(const slab_heap *h)
             bytes += (size_t)m->run * SLAB_PAGE_SIZE;
             large += m->run;
             step = (uint32_t)m->run; /* the tail pages were just checked */
+            //@ assert TAILS_BETWEEN(h, i, i + step);
             break;
         default: /* a tail page not reached from its head, or garbage */
             return false;
         }
+        //@ assert PAGES_BELOW(h, i + 1);
+        //@ assert PAGES_BELOW(h, i + step);
         i += step;
     }
-    if (!list_ok(h, h->head[HEAP_POOL], &n, (uint8_t)PAGE_FREE, 0u) ||
-        n != free_pages || n != h->pool_count) {
+    n = list_count(h, h->head[HEAP_POOL], (uint8_t)PAGE_FREE, 0u);
+    if (n == LIST_BAD || n != free_pages || n != h->pool_count) {
         return false;
     }
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer l; 1 <= l < 1 + c ==>
+                         page_or_none(h, h->head[l]);
+        loop assigns c, n;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        if (!list_ok(h, h->head[HEAP_CLASS(c)], &n, (uint8_t)PAGE_CLASS, c) || n != room[c]) {
+        n = list_count(h, h->head[HEAP_CLASS(c)], (uint8_t)PAGE_CLASS, c);
+        if (n == LIST_BAD || n != room[c]) {
             return false;
         }
         if (empties[c] != (h->empty[c] == HEAP_NO_PAGE ? 0u : 1u)) {
             return false;
         }
     }
+    /*@ loop invariant 0 <= k <= SLAB_FAST_SLOTS;
+        loop assigns k;
+        loop variant SLAB_FAST_SLOTS - k;
+     */
     for (uint32_t k = 0u; k < (uint32_t)SLAB_FAST_SLOTS; k++) {
         uint32_t c = h->class_of[k];
         size_t low = k == 0u ? 0u : 4u * (size_t)k - 3u;
@@ -168,21 +331,93 @@ static bool heap_check(const slab_heap *h)
            large == h->large_pages && h->bytes_peak >= h->bytes_used;
 }
 
+/*
+ * Length of the longest run of pages that are free or an empty class
+ * page: heap_longest_run (src/heap_pages.c) for a heap whose bookkeeping
+ * may be damaged, since its contract asks for the shape invariant.
+ */
+/*@ requires INSPECT_MEM(h);
+    assigns \nothing;
+    ensures \result <= h->npages;
+ */
+static uint32_t longest_run(const slab_heap *h)
+{
+    uint32_t best = 0u;
+    uint32_t len = 0u;
+    /*@ loop invariant 0 <= i <= h->npages && len <= i && best <= i;
+        loop assigns i, len, best;
+        loop variant h->npages - i;
+     */
+    for (uint32_t i = 0u; i < h->npages; i++) {
+        const page_meta *m = &h->meta[i];
+        bool usable = m->state == (uint8_t)PAGE_FREE ||
+                      (m->state == (uint8_t)PAGE_CLASS && m->used == 0u);
+        len = usable ? len + 1u : 0u;
+        if (len > best) {
+            best = len;
+        }
+    }
+    return best;
+}
+
+/* Every figure of *out set to zero (field by field, so the proof sees
+ * each one). */
+/*@ requires \valid(out);
+    assigns *out;
+    ensures STATS_ZERO(out);
+ */
+static void stats_clear(slab_stats *out)
+{
+    out->capacity = 0u;
+    out->page_size = 0u;
+    out->pages_total = 0u;
+    out->pages_free = 0u;
+    out->pages_large = 0u;
+    out->bytes_used = 0u;
+    out->bytes_peak = 0u;
+    out->largest_free = 0u;
+    out->blocks_used = 0u;
+    out->oom_count = 0u;
+    out->fault_count = 0u;
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer d; 0 <= d < c ==>
+          out->classes[d].block_size == 0 && out->classes[d].pages == 0 &&
+          out->classes[d].blocks_used == 0 && out->classes[d].blocks_free == 0;
+        loop assigns c, out->classes[0 .. SLAB_NUM_CLASSES - 1];
+        loop variant SLAB_NUM_CLASSES - c;
+     */
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        out->classes[c].block_size = 0u;
+        out->classes[c].pages = 0u;
+        out->classes[c].blocks_used = 0u;
+        out->classes[c].blocks_free = 0u;
+    }
+}
+
+/* The statistics of a heap, into zeroed *out. A damaged class page is
+ * left out of the per-class figures (slab_check reports it). */
+/*@ requires INSPECT_MEM(h) && \valid(out) && OUT_SEPARATED(h, out);
+    requires STATS_ZERO(out);
+    assigns *out;
+    ensures STATS_HEADER(h, out);
+    ensures \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==>
+              out->classes[c].pages <= \old(h->npages);
+    ensures out->largest_free <= \old(h->npages) * SLAB_PAGE_SIZE;
+ */
 static void heap_stats(const slab_heap *h, slab_stats *out)
 {
     size_t largest_class = 0u;
-    out->page_size = SLAB_PAGE_SIZE;
-    out->pages_total = h->npages;
-    out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
-    out->pages_free = h->pool_count;
-    out->pages_large = h->large_pages;
-    out->bytes_used = h->bytes_used;
-    out->bytes_peak = h->bytes_peak;
-    out->oom_count = h->oom_count;
-    out->fault_count = h->fault_count;
-    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        out->classes[c].block_size = slab_class_size[c];
-    }
+    //@ assert CLASS_SIZES_OK;
+    /*@ loop invariant 0 <= i <= h->npages;
+        loop invariant largest_class <= i * SLAB_PAGE_SIZE;
+        loop invariant \forall integer d; 0 <= d < SLAB_NUM_CLASSES ==>
+                         out->classes[d].pages <= i;
+        loop assigns i, largest_class, out->blocks_used,
+                out->classes[0 .. SLAB_NUM_CLASSES - 1].pages,
+                out->classes[0 .. SLAB_NUM_CLASSES - 1].blocks_used,
+                out->classes[0 .. SLAB_NUM_CLASSES - 1].blocks_free;
+        loop variant h->npages - i;
+     */
     for (uint32_t i = 0u; i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
         if (m->state == (uint8_t)PAGE_LARGE) {
@@ -201,10 +436,29 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
             }
         }
     }
-    out->largest_free = (size_t)heap_longest_run(h) * SLAB_PAGE_SIZE;
+    out->largest_free = (size_t)longest_run(h) * SLAB_PAGE_SIZE;
     if (out->largest_free < largest_class) {
         out->largest_free = largest_class;
     }
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer d; 0 <= d < c ==>
+                         out->classes[d].block_size == slab_class_size[d];
+        loop assigns c, out->classes[0 .. SLAB_NUM_CLASSES - 1].block_size;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        out->classes[c].block_size = slab_class_size[c];
+    }
+    /* The header's figures last, so the proof sees each one kept. */
+    out->page_size = SLAB_PAGE_SIZE;
+    out->pages_total = h->npages;
+    out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
+    out->pages_free = h->pool_count;
+    out->pages_large = h->large_pages;
+    out->bytes_used = h->bytes_used;
+    out->bytes_peak = h->bytes_peak;
+    out->oom_count = h->oom_count;
+    out->fault_count = h->fault_count;
 }
 
 bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
@@ -219,14 +473,18 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
         heap_unlock(h);
         return false;
     }
+    //@ assert index_fits: (int32_t)index == index;
     m = &h->meta[index];
     info.start = page_words(h, (int32_t)index);
+    //@ assert CLASS_SIZES_OK;
     switch (m->state) {
     case PAGE_CLASS:
         info.kind = SLAB_PAGE_CLASS;
         info.block_size = m->size;
         info.blocks_used = m->used;
         if (heap_class_page_sane(h, (int32_t)index, m->cls)) {
+            //@ assert m->carved <= SLAB_PAGE_SIZE && 16 <= m->size;
+            //@ assert (SLAB_PAGE_SIZE - m->carved) / m->size <= SLAB_PAGE_SIZE;
             info.blocks_free = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
         }
         break;
@@ -263,10 +521,7 @@ void slab_get_stats(const slab_heap *h, slab_stats *out)
     if (out == NULL) {
         return;
     }
-    {
-        slab_stats zero = {0};
-        *out = zero;
-    }
+    stats_clear(out);
     if (!heap_ok(h)) {
         return;
     }

@@ -434,6 +434,11 @@ static void test_page_core_edges(void **state)
     assert_int_equal(page_take(&m, words, &repaired), 2048);
     assert_int_equal(page_take(&m, words, &repaired), PAGE_NO_BLOCK);
     assert_false(repaired);
+    /* room left, but less than a block: nothing to carve either */
+    page_format(&m, 3072u, 0u);
+    assert_int_equal(page_take(&m, words, &repaired), 0);
+    assert_int_equal(page_take(&m, words, &repaired), PAGE_NO_BLOCK);
+    assert_int_equal(m.carved, 3072);
     /* a carved part that is not a whole number of blocks: the slack
      * after the last whole block is not a block */
     page_format(&m, 64u, 0u);

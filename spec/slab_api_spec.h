@@ -1,0 +1,134 @@
+/*
+ * slab_api_spec.h - the contracts of the public functions of src/slab.c.
+ *
+ * Read only by Frama-C: slab.h declares these functions for users, with an
+ * opaque heap type; here they are declared again, with the heap's insides
+ * visible, and their contracts. Every public function:
+ *  - accepts h == NULL or any readable pointer, and does nothing (or
+ *    returns NULL / 0) unless h is a heap (its magic number: IS_HEAP);
+ *  - for a heap, requires and keeps the heap invariant HEAP_INV;
+ *  - writes nothing outside the heap's bookkeeping and pages (HEAP_STATE).
+ * The pointer a function returns is the one src/slab_edge.c makes from a
+ * page index and offset (trusted, T12); which block it is, is recorded in
+ * the ghost variables slab_ghost_page and slab_ghost_off, so the contract
+ * can say what was proved of it.
+ */
+#ifndef SLAB_API_SPEC_H
+#define SLAB_API_SPEC_H
+
+/* The page and offset of the block the last allocation returned. */
+//@ ghost int32_t slab_ghost_page;
+//@ ghost uint32_t slab_ghost_off;
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    assigns HEAP_STATE(h), slab_ghost_page, slab_ghost_off;
+    behavior not_a_heap:
+      assumes !IS_HEAP(h);
+      assigns \nothing;
+      ensures \result == \null;
+    behavior heap:
+      assumes IS_HEAP(h);
+      ensures HEAP_INV_M(h);
+      ensures \result != \null ==>
+        live_at(h, slab_ghost_page, slab_ghost_off) &&
+        !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
+        usable_at(h, slab_ghost_page) >= size;
+    complete behaviors;
+    disjoint behaviors;
+ */
+void *slab_alloc(slab_heap *h, size_t size, size_t align);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    assigns HEAP_STATE(h);
+    behavior nothing_to_do:
+      assumes p == \null || !IS_HEAP(h);
+      assigns \nothing;
+    behavior heap:
+      assumes p != \null && IS_HEAP(h);
+      ensures HEAP_INV_M(h);
+    behavior misuse:
+      assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
+      assigns h->fault_count;
+    behavior live:
+      assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p);
+      ensures !live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,
+                       PTR_DIST(h, p) % SLAB_PAGE_SIZE);
+ */
+void slab_free(slab_heap *h, void *p);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    assigns HEAP_STATE(h);
+    behavior nothing_to_do:
+      assumes p == \null || !IS_HEAP(h);
+      assigns \nothing;
+    behavior heap:
+      assumes p != \null && IS_HEAP(h);
+      ensures HEAP_INV_M(h);
+    behavior misuse:
+      assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
+      assigns h->fault_count;
+ */
+void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    assigns HEAP_STATE(h), slab_ghost_page, slab_ghost_off;
+    behavior not_a_heap:
+      assumes !IS_HEAP(h);
+      assigns \nothing;
+      ensures \result == \null;
+    behavior heap:
+      assumes IS_HEAP(h);
+      ensures HEAP_INV_M(h);
+    behavior misuse:
+      assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
+      assigns h->fault_count;
+      ensures \result == \null;
+ */
+void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    assigns \nothing;
+    ensures p == \null || !IS_HEAP(h) ==> \result == 0;
+    ensures p != \null && IS_HEAP(h) ==>
+      (PTR_LIVE(h, p) ? \result == usable_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE)
+                      : \result == 0);
+ */
+size_t slab_usable_size(const slab_heap *h, const void *p);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    behavior not_a_heap:
+      assumes !IS_HEAP(h);
+      assigns \nothing;
+    behavior heap:
+      assumes IS_HEAP(h);
+      assigns h->hook, h->hook_ctx;
+      ensures h->hook == hook;
+      ensures HEAP_INV_M(h);
+    complete behaviors;
+    disjoint behaviors;
+ */
+void slab_set_fault_hook(slab_heap *h, slab_fault_hook hook, void *ctx);
+
+/*@ requires h == \null || \valid_read(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h);
+    behavior not_a_heap:
+      assumes !IS_HEAP(h);
+      assigns \nothing;
+    behavior heap:
+      assumes IS_HEAP(h);
+      assigns h->lock_enter, h->lock_leave, h->lock_ctx;
+      ensures HEAP_INV_M(h);
+      ensures (h->lock_enter == \null) <==> (h->lock_leave == \null);
+    complete behaviors;
+    disjoint behaviors;
+ */
+void slab_set_lock(slab_heap *h, slab_lock_fn enter, slab_lock_fn leave,
+                   void *ctx);
+
+#endif /* SLAB_API_SPEC_H */

@@ -1,0 +1,90 @@
+/*
+ * slab_spec.h - ACSL vocabulary of the API layer (src/slab.c).
+ *
+ * Read only by Frama-C. It adds to the page-list layers of heap_spec.h
+ * the geometry the API relies on (HEAP_GEOM) and what "a live block" means
+ * at the offset level: page i, byte offset off in it. Pointers are turned
+ * into (page, offset) and back only in src/slab_edge.c, which is trusted
+ * (spec/TRUSTED.md, T12); everything here is about offsets.
+ *
+ * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R19 a
+ * block handed out was not live and is live afterwards, R20 free makes
+ * exactly that block not live, R21 the API keeps the heap invariant.
+ */
+#ifndef SLAB_SPEC_H
+#define SLAB_SPEC_H
+
+/* The pages span exactly npages pages (set once by slab_init; T10). */
+#define HEAP_GEOM(h) ((h)->span == (h)->npages * SLAB_PAGE_SIZE)
+
+/* h is a heap made by slab_init (what heap_ok tests). */
+#define IS_HEAP(h) ((h) != \null && (h)->magic == HEAP_MAGIC)
+
+/*@
+  // The invariant every public function requires and keeps. A predicate,
+  // not a macro like the layers it is made of: a call then has one
+  // precondition goal, not one per conjunct, which keeps the number of
+  // goals of src/slab.c (whose functions call one another a lot) small.
+  predicate heap_inv{L}(slab_heap *h) = HEAP_SHAPE(h) && HEAP_GEOM(h);
+*/
+#define HEAP_INV(h) heap_inv(h)
+/* The same, as a macro: used in postconditions, so that WP splits the
+ * goal into one small goal per layer and conjunct. */
+#define HEAP_INV_M(h) (HEAP_SHAPE(h) && HEAP_GEOM(h))
+
+/*@
+  // The block at byte offset off of page i is live: a handed-out class
+  // block (a block start whose allocated bit is set) or the first page of
+  // a large block.
+  predicate live_at{L}(slab_heap *h, integer i, integer off) =
+    0 <= i < \at(h->npages, L) &&
+    ((\at(h->meta[i].state, L) == PAGE_CLASS &&
+      block_start{L}(&h->meta[i], off) &&
+      bit_set{L}(&h->meta[i], granule(off)) && \at(h->meta[i].used, L) > 0) ||
+     (\at(h->meta[i].state, L) == PAGE_LARGE && off == 0));
+
+  // The byte distance from the heap's first page to p, as
+  // heap_ptr_dist (src/slab_edge.c, trusted T12) computes it (base is the
+  // address of the first page, h->base). Declared, not defined: nothing is
+  // assumed of it but what heap_ptr_dist's contract says.
+  axiomatic PtrDist {
+    logic integer ptr_dist(integer base, void *p);
+  }
+
+  // Usable bytes of the live block at page i.
+  logic integer usable_at{L}(slab_heap *h, integer i) =
+    \at(h->meta[i].state, L) == PAGE_CLASS ? \at(h->meta[i].size, L)
+      : (\at(h->meta[i].run, L) < \at(h->npages, L) - i ?
+           \at(h->meta[i].run, L) : \at(h->npages, L) - i) * SLAB_PAGE_SIZE;
+*/
+
+/* p points to the start of a live block of h. */
+#define PTR_LIVE(h, p)                                                       \
+    (PTR_DIST(h, p) < (h)->span &&                                           \
+     live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,                             \
+             PTR_DIST(h, p) % SLAB_PAGE_SIZE))
+#define PTR_DIST(h, p) ptr_dist((h)->base, (void *)(p))
+
+/* Everything an operation on the heap may write: its lists, counters and
+ * page table, and the words of its pages. The header's geometry, hooks,
+ * lock and class table are not in it. */
+#define HEAP_STATE(h)                                                        \
+    (h)->head[0 .. HEAP_LISTS - 1], (h)->pool_count,                         \
+    (h)->empty[0 .. SLAB_NUM_CLASSES - 1],                                   \
+    (h)->meta[0 .. (h)->npages - 1].state, (h)->meta[0 .. (h)->npages - 1].run,\
+    (h)->meta[0 .. (h)->npages - 1].head, (h)->meta[0 .. (h)->npages - 1].carved,\
+    (h)->meta[0 .. (h)->npages - 1].nfree, (h)->meta[0 .. (h)->npages - 1].used,\
+    (h)->meta[0 .. (h)->npages - 1].size, (h)->meta[0 .. (h)->npages - 1].cls,  \
+    (h)->meta[0 .. (h)->npages - 1].bits[0 .. SLAB_BITMAP_WORDS - 1],         \
+    (h)->links[0 .. (h)->npages - 1].prev, (h)->links[0 .. (h)->npages - 1].next,\
+    (h)->pages[0 .. (h)->npages * SLAB_PAGE_WORDS - 1],                      \
+    (h)->bytes_used, (h)->bytes_peak, (h)->large_pages, (h)->oom_count,      \
+    (h)->fault_count
+
+/* p (a caller's local) is apart from everything the heap owns. */
+#define HEAP_APART(h, p)                                                     \
+    \separated(p, h, (h)->meta + (0 .. (h)->npages - 1),                     \
+              (h)->links + (0 .. (h)->npages - 1),                          \
+              (h)->pages + (0 .. (h)->npages * SLAB_PAGE_WORDS - 1))
+
+#endif /* SLAB_SPEC_H */
