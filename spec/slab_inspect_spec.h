@@ -60,21 +60,6 @@
         (s)->classes[c_].blocks_used == 0 &&                                \
         (s)->classes[c_].blocks_free == 0))
 
-/* The figures read straight from the header. */
-/* The figures read straight from the header (a postcondition: the header
- * as it was on entry). */
-#define STATS_HEADER(h, s)                                                   \
-    ((s)->page_size == SLAB_PAGE_SIZE && (s)->pages_total == \old((h)->npages) && \
-     (s)->capacity == (size_t)(\old((h)->npages) * SLAB_PAGE_SIZE) &&             \
-     (s)->pages_free == \old((h)->pool_count) &&                                  \
-     (s)->pages_large == \old((h)->large_pages) &&                                \
-     (s)->bytes_used == \old((h)->bytes_used) &&                                  \
-     (s)->bytes_peak == \old((h)->bytes_peak) &&                                  \
-     (s)->oom_count == \old((h)->oom_count) &&                                    \
-     (s)->fault_count == \old((h)->fault_count) &&                                \
-     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
-        (s)->classes[c_].block_size == slab_class_size[c_]))
-
 /*
  * true only if every page is in a known state and every class page keeps
  * the page invariant for its class's size (HEAP_PAGES), the pages are
@@ -115,7 +100,6 @@ bool slab_check(const slab_heap *h);
     behavior heap:
       assumes out != \null && IS_HEAP(h);
       assigns *out;
-      ensures STATS_HEADER(h, out);
       ensures \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==>
                 out->classes[c].pages <= \old(h->npages);
       ensures out->largest_free <= \old(h->npages) * SLAB_PAGE_SIZE;

