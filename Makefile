@@ -31,7 +31,8 @@ PROVED   := src/page_block.c src/slab_layout.c src/heap_pages.c
 PROVED_API := src/slab.c
 PROVED_API_FCT := report,count_alloc,count_free,page_is_full,block_find,$\
                   block_usable,layout_fits,slab_fault_name,heap_set_hook,$\
-                  class_page_moves,large_free,live_free,class_free
+                  class_page_moves,large_free,live_free,class_free,$\
+                  class_page_format,class_refill,class_take
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \

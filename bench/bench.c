@@ -24,7 +24,8 @@
  *   ct     (slab) single calls of slab_alloc / slab_free on every path, at
  *          heap fill levels from empty to full and fragmented, one dump each
  *   prof   hot 64-byte pairs inside prof_hot(), for callgrind_annotate
- *   mem    (slab) how much of a 64 KiB and a 1 MiB arena can be allocated
+ *   mem    (slab) how much of a 64 KiB and a 1 MiB arena can be allocated,
+ *          and for random sizes where the rest of the arena went
  *   info   which library provides malloc
  *
  * bench/run_bench.py runs all of this and writes bench/RESULTS.md.
@@ -922,14 +923,138 @@ static void ct_run(void)
     }
 }
 
+/*
+ * Where an arena goes at the first refusal of a random-size run: every
+ * byte of it is in exactly one of
+ *   requested      what the program asked for;
+ *   min16          requests under 16 B rounded up to the 16 B minimum block;
+ *   align          a class skipped because its blocks are not aligned to
+ *                  the request's alignment (20 B blocks for 8-byte requests);
+ *   round          rounding up to the class size (the rest of usable - asked);
+ *   free_partial   free blocks, and uncut room, of class pages in use;
+ *   empty_kept     class pages with no live block (each class keeps one);
+ *   tail           the end of each class page too short for a block
+ *                  (page size % block size);
+ *   pool           pages owned by no class;
+ *   header, table  the heap header and one page-table entry and list link
+ *                  per page;
+ *   padding        the rest: alignment of the header, the gap up to the
+ *                  first page boundary, the arena's end after the last page.
+ * Printed as "MEMB <arena> rand<lo>-<hi> <seed> <key> <value> ...", one
+ * "MEMC ..." line per class with pages, and the refused request.
+ */
+typedef struct mem_budget {
+    size_t min16;
+    size_t align;
+    size_t round;
+} mem_budget;
+
+/* The smallest class of at least `size` bytes whose blocks are aligned to
+ * `align` (what slab_alloc serves for a small request). */
+static size_t class_size_for(size_t size, size_t align)
+{
+    slab_stats st = stats();
+    for (uint32_t c = 0; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        size_t b = st.classes[c].block_size;
+        if (b >= size && (b & (0u - b)) >= align) {
+            return b;
+        }
+    }
+    return 0;
+}
+
+static void budget_request(mem_budget *b, size_t s, size_t usable)
+{
+    size_t at_least = s < SLAB_GRANULE ? SLAB_GRANULE : s;
+    size_t any = class_size_for(at_least, 1);
+    if (any == 0 || usable < any) { /* a large block: no class */
+        return;
+    }
+    b->min16 += at_least - s;
+    b->round += any - at_least;
+    b->align += usable - any;
+}
+
+static void budget_print(const mem_budget *b, size_t bytes, size_t lo, size_t hi,
+                         unsigned seed, size_t refused)
+{
+    slab_stats st = stats();
+    slab_page_info first;
+    size_t free_partial = 0;
+    size_t empty_kept = 0;
+    size_t tail = 0;
+    size_t pool = 0;
+    size_t header = (sizeof(struct slab_heap) + 7u) & ~(size_t)7u;
+    size_t table = st.pages_total * (sizeof(page_meta) + sizeof(page_link));
+    size_t first_off;
+    size_t cpages[SLAB_NUM_CLASSES] = {0};
+    size_t cpartial[SLAB_NUM_CLASSES] = {0};
+    size_t cfree[SLAB_NUM_CLASSES] = {0};
+    size_t ctail[SLAB_NUM_CLASSES] = {0};
+    size_t cempty[SLAB_NUM_CLASSES] = {0};
+
+    if (!slab_get_page_info(ct_h, 0, &first)) {
+        die("page info");
+    }
+    first_off = (size_t)((const unsigned char *)first.start - ct_arena);
+    for (size_t i = 0; i < st.pages_total; i++) {
+        slab_page_info pi;
+        if (!slab_get_page_info(ct_h, i, &pi)) {
+            die("page info");
+        }
+        if (pi.kind == SLAB_PAGE_FREE) {
+            pool += CT_PAGE;
+        } else if (pi.kind == SLAB_PAGE_CLASS) {
+            uint32_t c = 0;
+            size_t t = CT_PAGE - (pi.blocks_used + pi.blocks_free) * pi.block_size;
+            while (c + 1u < (uint32_t)SLAB_NUM_CLASSES &&
+                   st.classes[c].block_size != pi.block_size) {
+                c++;
+            }
+            cpages[c]++;
+            if (pi.blocks_used == 0u) {
+                empty_kept += CT_PAGE;
+                cempty[c]++;
+            } else {
+                free_partial += pi.blocks_free * pi.block_size;
+                tail += t;
+                ctail[c] += t;
+                if (pi.blocks_free > 0u) {
+                    cpartial[c]++;
+                    cfree[c] += pi.blocks_free * pi.block_size;
+                }
+            }
+        } else {
+            /* a large block's pages: all usable, counted there */
+        }
+    }
+    printf("MEMB %zu rand%zu-%zu %u min16 %zu align %zu round %zu free_partial %zu "
+           "empty_kept %zu tail %zu pool %zu header %zu table %zu padding %zu "
+           "refused %zu refused_class %zu\n",
+           bytes, lo, hi, seed, b->min16, b->align, b->round, free_partial,
+           empty_kept, tail, pool, header, table,
+           first_off + (bytes - first_off - st.pages_total * CT_PAGE) - header - table,
+           refused, class_size_for(refused < SLAB_GRANULE ? SLAB_GRANULE : refused,
+                                   ALIGN));
+    for (uint32_t c = 0; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        if (cpages[c] > 0u) {
+            printf("MEMC %zu rand%zu-%zu %u %zu pages %zu partial %zu free %zu "
+                   "empty %zu tail %zu\n",
+                   bytes, lo, hi, seed, st.classes[c].block_size, cpages[c],
+                   cpartial[c], cfree[c], cempty[c], ctail[c]);
+        }
+    }
+}
+
 /* How much of an arena can be allocated until the first refusal. */
 static void mem_run(void)
 {
     static const size_t arenas[] = {(size_t)64 << 10, (size_t)1 << 20};
     slab_stats st;
 
-    printf("META page_meta %zu heap_header %zu page_size %zu classes %d\n",
-           sizeof(page_meta), sizeof(struct slab_heap), CT_PAGE,
+    printf("META page_meta %zu page_link %zu heap_header %zu page_size %zu "
+           "classes %d\n",
+           sizeof(page_meta), sizeof(page_link), sizeof(struct slab_heap), CT_PAGE,
            (int)SLAB_NUM_CLASSES);
     for (size_t a = 0; a < sizeof arenas / sizeof arenas[0]; a++) {
         size_t bytes = arenas[a];
@@ -967,20 +1092,26 @@ static void mem_run(void)
                 size_t req = 0;
                 size_t usable = 0;
                 size_t n = 0;
+                size_t s;
+                mem_budget b;
+                memset(&b, 0, sizeof b);
                 rng_seed(seed);
                 ct_h = slab_init(ct_arena, bytes);
                 for (;;) {
-                    size_t s = rand_size(lo, hi);
-                    void *p = slab_alloc(ct_h, s, ALIGN);
+                    void *p;
+                    s = rand_size(lo, hi);
+                    p = slab_alloc(ct_h, s, ALIGN);
                     if (p == NULL) {
                         break;
                     }
                     req += s;
                     usable += slab_usable_size(ct_h, p);
                     n++;
+                    budget_request(&b, s, slab_usable_size(ct_h, p));
                 }
                 printf("MEM %zu rand%zu-%zu %u %zu %zu %zu\n", bytes, lo, hi, seed,
                        req, usable, n);
+                budget_print(&b, bytes, lo, hi, seed, s);
             }
         }
     }

@@ -5,6 +5,10 @@
 #                     writes bench/RESULTS.md and bench/plots/*.png
 #   make size         -Os object sizes for Cortex-M0/M4/M7 and RV32IMAC;
 #                     prints the table and writes bench/SIZE.md
+#   make bench-arm    instructions per alloc+free pair and per call of the
+#                     Cortex-M4 -Os build, counted under qemu-system-arm
+#                     (mps2-an386) by a TCG plugin (bench/qemu_icount.c);
+#                     writes bench/ARM.md (also run by `make bench`)
 #   make TARGET=cortex-m4 lib-target
 #                     build/cortex-m4/libslab.a (also: make lib-cortex-m4);
 #                     targets: cortex-m0 cortex-m4 cortex-m7 rv32imac
@@ -32,15 +36,16 @@ bench_lib_jemalloc := -ljemalloc
 bench_lib_mimalloc := -lmimalloc
 bench_lib_tcmalloc := -ltcmalloc_minimal
 
-.PHONY: bench bench-bins size size-objs lib-target \
+.PHONY: bench bench-bins bench-arm bench-arm-bins size size-objs lib-target \
         $(addprefix lib-,cortex-m0 cortex-m4 cortex-m7 rv32imac)
 
 bench:
 	@$(TOOLS) build test bench
 	@$(MAKE) --no-print-directory bench-bins
+	@$(MAKE) --no-print-directory bench-arm
 	python3 bench/run_bench.py --bin $(BENCH_DIR) --out bench \
 	  --time-n $(BENCH_TIME_N) --reps $(BENCH_REPS) --rounds $(BENCH_ROUNDS) \
-	  --cg-n $(BENCH_CG_N)
+	  --cg-n $(BENCH_CG_N) --arm-json $(BARM_DIR)/arm.json
 
 bench-bins: $(BENCH_BINS)
 
@@ -126,5 +131,61 @@ lib-target:
 	@$(MAKE) --no-print-directory lib-$(TARGET)
 	@echo "built $(BUILD)/$(TARGET)/libslab.a"
 
+# ---- instruction counts on Cortex-M4 (QEMU) ----------------------------------
+#
+# The library as `make lib-cortex-m4` builds it (one unit when src/slab_unity.c
+# exists, -mcpu=cortex-m4 -mthumb -Os), plus -g for the line table (which
+# does not change the code); the harness bench/arm_bench.c twice (slab, and
+# the null allocator for the loop); the startup code and linker script of
+# examples/cortex-m/ (newlib + semihosting). The arena is the script's .heap
+# region, BARM_ARENA bytes, which the startup code does not clear; newlib's
+# own malloc (stdio buffers) is moved past it (`end`, where its sbrk starts,
+# set to __heap_end). BARM_N pairs per region (then 2N).
+
+BARM_DIR     := $(BUILD)/bench-arm
+BARM_FLAGS   := $(cortex-m4_FLAGS) -g
+BARM_N       ?= 1000
+BARM_ARENA   := 0x200000
+BARM_LD      := examples/cortex-m/mps2.ld
+BARM_STARTUP := examples/cortex-m/startup.c
+BARM_OBJS    := $(patsubst src/%.c,$(BARM_DIR)/lib/%.o,$(LIB_SRC))
+BARM_LDFLAGS := -T $(BARM_LD) --specs=rdimon.specs -nostartfiles \
+                -Wl,--defsym=__heap_size=$(BARM_ARENA) -Wl,--defsym=end=__heap_end
+
+$(BARM_DIR)/lib/%.o: src/%.c $(HDR)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(BARM_FLAGS) $(WARN) -MMD -MP -Isrc -c $< -o $@
+
+$(BARM_DIR)/startup.o: $(BARM_STARTUP)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(BARM_FLAGS) -std=gnu99 -Wall -Wextra -Werror -c $< -o $@
+
+$(BARM_DIR)/arm_bench_%.o: bench/arm_bench.c $(HDR)
+	@mkdir -p $(@D)
+	$(ARM_CC) $(BARM_FLAGS) -std=gnu99 -Wall -Wextra -Werror \
+	  -DBENCH_$(if $(filter null,$*),NULL,SLAB) -Isrc -c $< -o $@
+
+$(BARM_DIR)/arm_bench_slab.elf: $(BARM_DIR)/arm_bench_slab.o $(BARM_DIR)/startup.o \
+        $(BARM_OBJS) $(BARM_LD)
+	$(ARM_CC) $(BARM_FLAGS) $(filter %.o,$^) $(BARM_LDFLAGS) -o $@
+
+$(BARM_DIR)/arm_bench_null.elf: $(BARM_DIR)/arm_bench_null.o $(BARM_DIR)/startup.o \
+        $(BARM_LD)
+	$(ARM_CC) $(BARM_FLAGS) $(filter %.o,$^) $(BARM_LDFLAGS) -o $@
+
+# The plugin is a host shared object (the host compiler, not ARM_CC).
+$(BARM_DIR)/qemu_icount.so: bench/qemu_icount.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror $< -o $@
+
+bench-arm-bins: $(BARM_DIR)/arm_bench_slab.elf $(BARM_DIR)/arm_bench_null.elf \
+                $(BARM_DIR)/qemu_icount.so
+
+bench-arm:
+	@$(TOOLS) build cross
+	@$(MAKE) --no-print-directory bench-arm-bins
+	python3 bench/run_arm.py --dir $(BARM_DIR) --out bench/ARM.md --n $(BARM_N) \
+	  --cflags '$(BARM_FLAGS)'
+
 # Header and #included-.c dependencies (slab_unity.c includes the others).
--include $(wildcard $(BENCH_DIR)/obj/*.d $(foreach t,$(SIZE_TARGETS),$(BUILD)/$(t)/obj/*.d))
+-include $(wildcard $(BENCH_DIR)/obj/*.d $(BARM_DIR)/lib/*.d $(foreach t,$(SIZE_TARGETS),$(BUILD)/$(t)/obj/*.d))

@@ -10,12 +10,17 @@ BIN/bench-<allocator>. Steps:
   2. callgrind, two runs at a time: every binary in "cg" mode (each workload
      run with N and 2N pairs, one dump each); the slab binary in "ct" mode
      (single calls on every path) and "prof" mode (callgrind_annotate);
-  3. the slab binary in "mem" mode (arena use until the first refusal);
-  4. tables, plots (gnuplot) and RESULTS.md.
+  3. the slab binary in "mem" mode (arena use until the first refusal, and
+     where the arena went at that point);
+  4. where the instructions go: the line data of the "cg" dumps, per source
+     function and line (bench/srclines.py);
+  5. tables, plots (gnuplot) and RESULTS.md, with the Cortex-M4 figures of
+     bench/run_arm.py (--arm-json) in the summary.
 """
 import argparse
 import concurrent.futures
 import datetime
+import json
 import os
 import platform
 import re
@@ -24,6 +29,10 @@ import statistics
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no bench/__pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import srclines  # noqa: E402
 
 PEERS = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
 HOT_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384]
@@ -40,7 +49,8 @@ OTHER_DESC = {
 }
 
 VALGRIND_CG = ["valgrind", "--tool=callgrind", "--combine-dumps=yes",
-               "--compress-strings=no", "--compress-pos=no", "--dump-instr=no"]
+               "--compress-strings=no", "--compress-pos=no", "--dump-instr=no",
+               "--dump-line=yes"]
 
 
 def log(msg):
@@ -57,21 +67,25 @@ def run(cmd, **kw):
 COST_RE = re.compile(r"^(?:[+-]?\d+|\*)\s+(\d+)\s*$")
 
 
-def parse_callgrind(path):
+def parse_callgrind(path, lines=False):
     """Parts of a --combine-dumps file: label, summary, self and inclusive
     cost per function (inclusive = self + calls made from it), and the
-    cost of calls into each function."""
+    cost of calls into each function. With lines=True also "lines": the
+    self cost per (function, source file, line), the file being the one
+    callgrind names for the instruction (fl=, or fi=/fe= for code inlined
+    from another file)."""
     parts = []
     cur = None
     fn = None
     cfn = None
     in_call = False
+    cur_file = None
     with open(path) as f:
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("part:"):
                 cur = {"label": None, "summary": 0, "self": {}, "out": {},
-                       "into": {}}
+                       "into": {}, "lines": {}}
                 parts.append(cur)
                 continue
             if cur is None:
@@ -84,6 +98,8 @@ def parse_callgrind(path):
                 cur["summary"] = int(line.split()[1])
             elif line.startswith("fn="):
                 fn = line[3:]
+            elif line.startswith(("fl=", "fi=", "fe=")):
+                cur_file = line[3:]
             elif line.startswith("cfn="):
                 cfn = line[4:]
             elif line.startswith("calls="):
@@ -99,6 +115,11 @@ def parse_callgrind(path):
                         in_call = False
                     else:
                         cur["self"][fn] = cur["self"].get(fn, 0) + cost
+                        if lines:
+                            pos = line.split()[0]
+                            ln = int(pos) if pos.lstrip("+-").isdigit() else 0
+                            k = (fn, cur_file, ln)
+                            cur["lines"][k] = cur["lines"].get(k, 0) + cost
     for p in parts:
         p["incl"] = {k: p["self"].get(k, 0) + p["out"].get(k, 0)
                      for k in set(p["self"]) | set(p["out"])}
@@ -316,10 +337,15 @@ def ct_analyse(parts, stdout):
 
 
 def mem_analyse(out):
+    """(meta, arenas, cls, rnd, budget, memc): budget[(arena, dist)] is a list
+    (one per seed) of {component: bytes}; memc[(arena, dist)] a list of
+    {class size: {pages, partial, free, empty, tail}}."""
     meta = {}
     arenas = {}
     cls = {}
     rnd = {}
+    budget = {}
+    memc = {}
     for line in out.splitlines():
         f = line.split()
         if not f:
@@ -333,7 +359,21 @@ def mem_analyse(out):
         elif f[0] == "MEM":
             rnd.setdefault((int(f[1]), f[2]), []).append(
                 (int(f[4]), int(f[5]), int(f[6])))
-    return meta, arenas, cls, rnd
+        elif f[0] == "MEMB":
+            d = {f[i]: int(f[i + 1]) for i in range(4, len(f) - 1, 2)}
+            budget.setdefault((int(f[1]), f[2]), []).append(d)
+        elif f[0] == "MEMC":
+            key = (int(f[1]), f[2])
+            seed = int(f[3])
+            lst = memc.setdefault(key, {})
+            lst.setdefault(seed, {})[int(f[4])] = {f[i]: int(f[i + 1])
+                                                   for i in range(5, len(f) - 1, 2)}
+    # add what the program asked for and the usable total of each seed
+    for key, lst in budget.items():
+        for d, r in zip(lst, rnd.get(key, [])):
+            d["requested"] = r[0]
+            d["usable"] = r[1]
+    return meta, arenas, cls, rnd, budget, memc
 
 
 # ---- plots ------------------------------------------------------------------
@@ -414,7 +454,7 @@ unset multiplot
 """ % (os.path.join(pdir, "churn.png"), bars_i, bars_t), work, "churn")
 
     # memory: fraction of the arena per class size
-    meta, arenas, cls, rnd = mem
+    meta, arenas, cls, rnd, budget, memc = mem
     dat = os.path.join(work, "mem.dat")
     with open(dat, "w") as f:
         # cls[arena] = [(class size, bytes allocated, blocks)] in class order
@@ -456,6 +496,187 @@ plot '%s' u 2:xtic(1) t 'best' lc rgb '#2ca02c', '' u 3 t 'worst' lc rgb '#d6272
 
 # ---- report -----------------------------------------------------------------
 
+BUDGET_ROWS = [
+    ("requested", "requested: what the program asked for"),
+    ("min16", "requests under 16 B rounded up to the 16 B minimum block"),
+    ("align", "a class skipped for alignment (20 B blocks are only 4-aligned)"),
+    ("round", "rounding up to the class size"),
+    ("free_partial", "free blocks and uncut room in class pages in use"),
+    ("empty_kept", "empty class pages (each class keeps one)"),
+    ("tail", "page ends too short for a block (page size % block size)"),
+    ("pool", "pages owned by no class"),
+    ("header", "heap header"),
+    ("table", "page table and list links (one entry per page)"),
+    ("padding", "padding: to the first page boundary, the arena's end"),
+]
+
+
+def mem_budget_section(w, budget, memc, cls, page):
+    """Where an arena goes at the first refusal of a random-size run."""
+    keys = [k for k in [(1 << 20, "rand8-512"), (65536, "rand8-512"),
+                        (1 << 20, "rand16-4096")] if k in budget]
+    if not keys:
+        return
+    w("### Where the arena goes at the first refusal")
+    w("")
+    w("Every byte of the arena at the first refusal of each random run, in exactly "
+      "one row (mean over the 20 seeds, min..max). Rounding is split by cause: "
+      "*minimum block* (a request under 16 B gets 16), *alignment* (the smallest class "
+      "that fits the size is not aligned enough for the 8-byte request), *class "
+      "rounding* (the rest). Free room is what the class pages in use could still hand "
+      "out when the refused request came (it was for another class). From "
+      "`bench-slab mem` (`MEMB` / `MEMC` lines): page info of every page, "
+      "`slab_usable_size` of every block.")
+    w("")
+    hdr = ["where"]
+    for a, dist in keys:
+        hdr.append("%s B, %s KiB arena" % (dist.replace("rand", ""), a // 1024))
+    rows = []
+    sums = {k: [] for k in keys}
+    for comp, desc in BUDGET_ROWS:
+        r = [desc]
+        for k in keys:
+            a = k[0]
+            v = [100.0 * d.get(comp, 0) / a for d in budget[k]]
+            r.append("%.2f%% (%.2f..%.2f)" % (statistics.mean(v), min(v), max(v)))
+        rows.append(r)
+    for k in keys:
+        for d in budget[k]:
+            sums[k].append(sum(d.get(c, 0) for c, _ in BUDGET_ROWS))
+    r = ["**sum** (the arena; a check)"]
+    for k in keys:
+        ok = all(x == k[0] for x in sums[k])
+        r.append("%s B%s" % (sums[k][0] if ok else "/".join(str(x) for x in sums[k][:3]),
+                             "" if ok else " MISMATCH"))
+    rows.append(r)
+    # the rounding total must match usable - requested
+    chk = []
+    for k in keys:
+        chk.append(all(d["min16"] + d["align"] + d["round"] == d["usable"] - d["requested"]
+                       for d in budget[k]))
+    w(md_table(hdr, rows))
+    w("")
+    k0 = (1 << 20, "rand8-512")
+    if k0 in budget:
+        lst = budget[k0]
+        a = k0[0]
+
+        def m(c):
+            return statistics.mean(d.get(c, 0) for d in lst) * 100.0 / a
+        w("For 8..512 B in 1 MiB: the program gets %.1f%% of the arena as requested "
+          "bytes. The rest: rounding %.1f%% (minimum block %.2f, alignment %.2f, class "
+          "rounding %.1f), class pages' free room %.1f%%, page ends %.1f%%, empty pages "
+          "%.1f%%, metadata and padding %.1f%%. Rounding totals match usable - requested "
+          "in every run: %s."
+          % (m("requested"), m("min16") + m("align") + m("round"), m("min16"),
+             m("align"), m("round"), m("free_partial"), m("tail"),
+             m("empty_kept") + m("pool"), m("header") + m("table") + m("padding"),
+             "yes" if all(chk) else "NO"))
+        w("")
+        lost = 100.0 - m("requested")
+        meta_pct = m("header") + m("table") + m("padding")
+        sizes = sorted(x[0] for x in cls.get(k0[0], []))
+        big = [b for b in sizes if 256 <= b <= 512]
+        steps = ", ".join("%d -> %d" % (x, y) for x, y in zip(big, big[1:]))
+        tails = {}
+        for sd in memc.get(k0, {}).values():
+            for c, v in sd.items():
+                tails[c] = tails.get(c, 0) + v["tail"] / len(memc[k0])
+        top = sorted(tails.items(), key=lambda x: -x[1])[:2]
+        w("Against the target of 95%%: %.1f points of the arena are lost where 5.0 may "
+          "be. Metadata and padding take %.1f, which leaves %.1f for rounding, page ends "
+          "and free room together; class rounding alone is %.1f (a uniform size loses "
+          "half a class step on average; the steps from 256 B up are %s), page ends %.1f "
+          "(mostly %s), free room in the partly used pages %.1f."
+          % (lost, meta_pct, 5.0 - meta_pct, m("round"), steps, m("tail"),
+             " and ".join("%d B blocks, %d B per page" % (c, page % c) for c, _ in top),
+             m("free_partial")))
+        w("")
+    if k0 in memc:
+        seeds = memc[k0]
+        refused = {}
+        for d in budget[k0]:
+            refused[d["refused_class"]] = refused.get(d["refused_class"], 0) + 1
+        sizes = sorted(set(c for sd in seeds.values() for c in sd))
+        rows = []
+        tot = {"pages": 0.0, "partial": 0.0, "free": 0.0, "tail": 0.0, "empty": 0.0}
+        ns = len(seeds)
+        for c in sizes:
+            def mean(key):
+                return sum(sd.get(c, {}).get(key, 0) for sd in seeds.values()) / ns
+            for key in tot:
+                tot[key] += mean(key)
+            rows.append(["%d B" % c, "%.1f" % mean("pages"), "%.2f" % mean("partial"),
+                         "%.0f" % mean("free"), "%.0f" % mean("tail"),
+                         "%.2f%%" % (100.0 * (mean("free") + mean("tail")) / k0[0]),
+                         str(refused.get(c, 0))])
+        rows.append(["**all**", "%.1f" % tot["pages"], "%.2f" % tot["partial"],
+                     "%.0f" % tot["free"], "%.0f" % tot["tail"],
+                     "%.2f%%" % (100.0 * (tot["free"] + tot["tail"]) / k0[0]),
+                     str(sum(refused.values()))])
+        w("Per class at the first refusal, 8..512 B in 1 MiB (mean over the seeds): pages "
+          "the class owns, of them partly used, their free room in bytes, the page ends "
+          "of all its pages, both as a share of the arena, and in how many runs the "
+          "refused request was for this class:")
+        w("")
+        w(md_table(["class", "pages", "partly used", "free room (B)", "page ends (B)",
+                    "free + ends / arena", "refusals"], rows))
+        w("")
+
+
+CLASS_PATH_EXCLUDE = ("large-alloc", "large-alloc-refused", "large-free", "alloc-repair",
+                      "free-refused")
+
+
+def targets_table(w, instr, ct_rows, mem, arm):
+    """The issue's targets (the limits are its numbers) against this run's
+    figures, and the Cortex-M4 figures of the same `make bench`."""
+    meta, arenas, cls, rnd, budget, memc = mem
+    rows = []
+
+    def arm_pair(k):
+        if not arm:
+            return "-"
+        v = arm.get("pairs", {}).get(k)
+        return fmt(v["slab"], 0) if v else "-"
+    rows.append(["instructions per hot 64 B alloc+free pair", "<= 24",
+                 fmt(instr["slab"].get(("hot", 64)), 0), arm_pair("hot 64")])
+    rows.append(["instructions per churn pair (4096 live 64 B)", "<= 40",
+                 fmt(instr["slab"].get(("churn", 64)), 0), arm_pair("churn 64")])
+    worst = None
+    for path, op, desc, n, best, bat, wst, wat in ct_rows:
+        if path in CLASS_PATH_EXCLUDE:
+            continue
+        r = wst / best
+        if worst is None or r > worst[0]:
+            worst = (r, path)
+    arm_w = "-"
+    if arm and arm.get("summary", {}).get("ct_paths"):
+        aw = max(((v[1] / v[0], p) for p, v in arm["summary"]["ct_paths"].items()
+                  if p not in CLASS_PATH_EXCLUDE), default=None)
+        if aw:
+            arm_w = "%.2f (`%s`)" % aw
+    rows.append(["worst / best instructions within one class path (single calls)",
+                 "<= 1.5", "%.2f (`%s`)" % worst if worst else "-", arm_w])
+    c64 = [x for x in cls.get(1 << 20, []) if x[0] == 64]
+    if c64:
+        rows.append(["arena in 64 B blocks (1 MiB arena)", ">= 98%",
+                     "%.2f%%" % (100.0 * c64[0][1] / (1 << 20)), "-"])
+    r512 = rnd.get((1 << 20, "rand8-512"))
+    if r512:
+        rows.append(["arena requested in random 8..512 B blocks (1 MiB arena, mean)",
+                     ">= 95%", "%.1f%%" % statistics.mean(100.0 * x[0] / (1 << 20)
+                                                        for x in r512), "-"])
+    rows.append(["Cortex-M4 -Os .text: core <= 512 B, library <= 1.5 KiB", "",
+                 "see [SIZE.md](SIZE.md) (`make size`)", ""])
+    w("Targets of the open issue on performance and footprint, against this run "
+      "(x86-64: callgrind, `-O2`; Cortex-M4: `-Os`, counted under QEMU, "
+      "[ARM.md](ARM.md)%s):" % (", %s" % arm["date"] if arm else ", not run"))
+    w("")
+    w(md_table(["target", "limit", "x86-64", "Cortex-M4"], rows))
+    w("")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -464,6 +685,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cg-n", type=int, default=20000)
+    ap.add_argument("--arm-json", default=None,
+                    help="bench/run_arm.py's arm.json: Cortex-M4 figures for the summary")
     ap.add_argument("--cpu", type=int, default=None,
                     help="pin timing runs to this CPU (default: the last one)")
     args = ap.parse_args()
@@ -484,7 +707,8 @@ def main():
 
     log("callgrind: N = %d" % args.cg_n)
     cg = callgrind_jobs(args.bin, allocs, args.cg_n, work)
-    tp = {a: tp_summaries(parse_callgrind(cg["cg-" + a][0])) for a in allocs}
+    tp = {a: tp_summaries(parse_callgrind(cg["cg-" + a][0], lines=a.startswith("slab")))
+          for a in allocs}
     keys = [("hot", s) for s in HOT_SIZES] + OTHER_WL
     instr = {a: {k: instr_per_pair(tp[a], tp["null"], k, args.cg_n) for k in keys}
              for a in allocs}
@@ -513,6 +737,32 @@ def main():
         rows.sort(key=lambda r: -r[1])
         return rows
     brk = {a: breakdown(a) for a in allocs if a.startswith("slab")}
+
+    # per source line and source function, from the same dumps' line data
+    root = os.getcwd()
+    bench_c = os.path.abspath("bench/bench.c")
+
+    def line_breakdown(a, k):
+        p1 = tp[a][(k[0], k[1], args.cg_n)]
+        p2 = tp[a][(k[0], k[1], 2 * args.cg_n)]
+        costs = {}
+        for key in set(p1["lines"]) | set(p2["lines"]):
+            c = (p2["lines"].get(key, 0) - p1["lines"].get(key, 0)) / args.cg_n
+            if c:
+                costs[key] = c
+        rows, outside = srclines.attribute(costs, root)
+        harness = sum(c for (fn, f, ln), c in costs.items()
+                      if f and os.path.abspath(f) == bench_c)
+        null_loop = (tp["null"][(k[0], k[1], 2 * args.cg_n)]["summary"] -
+                     tp["null"][(k[0], k[1], args.cg_n)]["summary"]) / args.cg_n
+        return {"rows": rows, "harness": harness, "other": outside - harness,
+                "null": null_loop}
+    lbrk = {(a, k): line_breakdown(a, k) for a in allocs if a.startswith("slab")
+            for k in [("hot", 64), ("churn", 64)]}
+    arm = None
+    if args.arm_json and os.path.exists(args.arm_json):
+        with open(args.arm_json) as f:
+            arm = json.load(f)
     for a in brk:
         try:
             with open(os.path.join(work, "hot64-annotate-%s.txt" % a), "w") as f:
@@ -619,6 +869,7 @@ def main():
     w(md_table(["workload", "allocator", "instructions / pair", "ns / pair median (min)",
                 "slab / this (instructions)", "slab / this (ns, medians)"], rows, left=2))
     w("")
+    targets_table(w, instr, ct_rows, mem, arm)
     w("## 1. Hot pairs: allocate and free one block of one size, again and again")
     w("")
     w("![hot](plots/hot.png)")
@@ -639,7 +890,55 @@ def main():
               "ns per pair (median, loop included)")
 
     # where the slab's instructions go
-    w("## Where the slab's instructions go: hot 64-byte pair")
+    w("## Where the slab's instructions go (x86-64, callgrind)")
+    w("")
+    w("From the line data of the same callgrind dumps as the tables above (N and "
+      "2N pairs, `--dump-line=yes`): the difference per source line, over N. Each "
+      "instruction is counted on the line the debug line table gives it, in the "
+      "innermost inlined function's file (callgrind's `fi=`/`fe=`); "
+      "`bench/srclines.py` maps the line to the C function whose body holds it. "
+      "The columns split each source function's instructions by the function they "
+      "were compiled into (*other*: out-of-line helpers such as `class_page_moves`). "
+      "*On entry/exit lines*: the function's head, opening and closing brace, where "
+      "GCC puts the prologue (pushes, stack set-up) and epilogue (pops, return) of "
+      "an out-of-line function. The same tables for the Cortex-M4 -Os build are in "
+      "[ARM.md](ARM.md).")
+    w("")
+    for k, title, ntop in [(("hot", 64), "hot 64-byte pair", 20),
+                           (("churn", 64), "churn (4096 live 64 B blocks)", 12)]:
+        b = lbrk[("slab", k)]
+        w("### slab, %s" % title)
+        w("")
+        tbl, tot = srclines.function_table(b["rows"], ["slab_alloc", "slab_free"],
+                                           ["in `slab_alloc`", "in `slab_free`"])
+        w(tbl)
+        w("")
+        hx = b["harness"] - b["null"]
+        w("Sum check: library lines %s + other code %s + harness difference %s (the "
+          "slab binary's loop and adapters minus the null binary's whole pair: the "
+          "adapters pass the heap) = %s; the tables above say %s."
+          % (srclines.f1(tot["total"]), srclines.f1(b["other"]), srclines.f1(hx),
+             srclines.f1(tot["total"] + b["other"] + hx),
+             srclines.f1(instr["slab"].get(k))))
+        w("")
+        g, sent, rest = srclines.groups_sentence(b["rows"], tot["total"])
+        w(sent)
+        w(srclines.target_sentence(rest, g, 24 if k[0] == "hot" else 40,
+                                   instr["slab"].get(k)))
+        w("")
+        w("Top lines:")
+        w("")
+        w(srclines.lines_table(b["rows"], ntop))
+        w("")
+    if ("slab-sep", ("hot", 64)) in lbrk:
+        b = lbrk[("slab-sep", ("hot", 64))]
+        w("### slab-sep, hot 64-byte pair (no inlining across files)")
+        w("")
+        tbl, tot = srclines.function_table(b["rows"], ["slab_alloc", "slab_free"],
+                                           ["in `slab_alloc`", "in `slab_free`"])
+        w(tbl)
+        w("")
+    w("### By compiled function")
     w("")
     w("Per-function instructions per pair (N..2N difference of the callgrind dumps; "
       "*inclusive* counts callees). `bench_alloc` / `bench_free` are the harness "
@@ -653,8 +952,8 @@ def main():
         w(md_table(["function", "inclusive / pair", "self / pair"],
                    [[f, fmt(i, 1), fmt(s, 1)] for f, i, s in brk[a]]))
         w("")
-    w("Line-level annotation: `%s/hot64-annotate-<slab|slab-sep>.txt` "
-      "(callgrind_annotate --inclusive=yes --auto=yes of a `--toggle-collect=prof_hot` "
+    w("Annotated source: `%s/hot64-annotate-<slab|slab-sep>.txt` "
+      "(`callgrind_annotate --inclusive=yes --auto=yes` of a `--toggle-collect=prof_hot` "
       "run of %d pairs)." % (work, args.cg_n))
     w("")
 
@@ -715,7 +1014,7 @@ def main():
     w("")
 
     # memory use
-    meta, arenas, cls, rnd = mem
+    meta, arenas, cls, rnd, budget, memc = mem
     w("## Memory use: how much of an arena a program gets")
     w("")
     w("A fresh heap on a page-aligned arena; allocate until the first refusal. "
@@ -723,10 +1022,12 @@ def main():
       "range, alignment 8, 20 seeds (mean, min, max). *requested* counts the bytes asked "
       "for, *usable* what `slab_usable_size` grants (rounding to the class).")
     w("")
-    w("Metadata: `sizeof(page_meta)` = %d B per %d B page (%.2f%%), heap header "
-      "`sizeof(struct slab_heap)` = %d B, then padding to the first page boundary."
-      % (meta.get("page_meta", 0), meta.get("page_size", 0),
-         100.0 * meta.get("page_meta", 0) / max(1, meta.get("page_size", 1)),
+    per_page = meta.get("page_meta", 0) + meta.get("page_link", 0)
+    w("Metadata: `sizeof(page_meta)` + `sizeof(page_link)` = %d + %d = %d B per %d B "
+      "page (%.2f%%), heap header `sizeof(struct slab_heap)` = %d B, then padding to "
+      "the first page boundary (x86-64 sizes; 32-bit targets have smaller entries)."
+      % (meta.get("page_meta", 0), meta.get("page_link", 0), per_page,
+         meta.get("page_size", 0), 100.0 * per_page / max(1, meta.get("page_size", 1)),
          meta.get("heap_header", 0)))
     w("")
     rows = []
@@ -762,6 +1063,7 @@ def main():
       % (meta.get("classes", 0), " / ".join("%d (%d KiB)" % (d["pages"], a // 1024)
                                           for a, d in sorted(arenas.items()))))
     w("")
+    mem_budget_section(w, budget, memc, cls, meta.get("page_size", 4096))
     w("Raw outputs of this run: `%s/` (callgrind files, gnuplot scripts and data)." % work)
     w("")
 

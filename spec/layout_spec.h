@@ -18,6 +18,18 @@
   predicate class_fits(integer c, integer size, integer align) =
     slab_class_size[c] >= size && slab_class_align[c] >= align;
 
+  // The class table is what slab_config.h's static assertions demand
+  // (sizes multiples of 4 from 16 to a page, every alignment at least 1)
+  // and the fast table can rely on (the largest class covers
+  // SLAB_FAST_MAX). layout_table_ok checks it at run time, so the proofs of
+  // src/slab.c, which does not see the table's values, may assume it.
+  predicate class_ok(integer c) =
+    16 <= slab_class_size[c] <= SLAB_PAGE_SIZE &&
+    slab_class_size[c] % 4 == 0 && slab_class_align[c] >= 1;
+  predicate class_table_ok =
+    (\forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> class_ok(c)) &&
+    slab_class_size[SLAB_NUM_CLASSES - 1] >= SLAB_FAST_MAX;
+
   // Smallest request size of slot k of the fast table.
   logic integer slot_low(integer k) = k == 0 ? 0 : 4 * k - 3;
 

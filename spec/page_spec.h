@@ -63,6 +63,11 @@
   lemma mod_step: \forall integer a, b; b > 0 && a >= 0 && a % b == 0 ==>
     (a + b) % b == 0;
 
+  // Two block starts less than a block apart are the same block: a loop
+  // that steps over the blocks visits every block start in its range.
+  lemma block_step: \forall integer a, b, s; s > 0 && a >= 0 && a % s == 0 &&
+    b >= 0 && b % s == 0 && b < a + s ==> b <= a;
+
   // An all-zero word has no bit set.
   lemma zero_word_no_bit: \forall integer k; 0 <= k < 32 ==> ((0 >> k) & 1) == 0;
 

@@ -25,12 +25,15 @@
   // not a macro like the layers it is made of: a call then has one
   // precondition goal, not one per conjunct, which keeps the number of
   // goals of src/slab.c (whose functions call one another a lot) small.
-  predicate heap_inv{L}(slab_heap *h) = HEAP_SHAPE(h) && HEAP_GEOM(h);
+  // The class table's sanity (class_table_ok, checked by slab_init) is
+  // part of it: src/slab.c is proved without the table's values.
+  predicate heap_inv{L}(slab_heap *h) =
+    HEAP_SHAPE(h) && HEAP_GEOM(h) && class_table_ok;
 */
 #define HEAP_INV(h) heap_inv(h)
 /* The same, as a macro: used in postconditions, so that WP splits the
  * goal into one small goal per layer and conjunct. */
-#define HEAP_INV_M(h) (HEAP_SHAPE(h) && HEAP_GEOM(h))
+#define HEAP_INV_M(h) (HEAP_SHAPE(h) && HEAP_GEOM(h) && class_table_ok)
 
 /*@
   // The block at byte offset off of page i is live: a handed-out class
@@ -80,6 +83,21 @@
     (h)->pages[0 .. (h)->npages * SLAB_PAGE_WORDS - 1],                      \
     (h)->bytes_used, (h)->bytes_peak, (h)->large_pages, (h)->oom_count,      \
     (h)->fault_count
+
+/* Every page but i has at label L the page-table fields it has now (those
+ * page_ok reads): what a function that wrote only page i's entry asserts
+ * right after the write, so that the provers carry the page invariant of
+ * the other pages over (the bitmap words have the type of npages, so WP
+ * needs it said). The names q and w are bound here. */
+#define PAGES_KEPT_BUT(h, i, L)                                              \
+    (\forall integer q; 0 <= q < (h)->npages && q != (i) ==>                 \
+       (h)->meta[q].size == \at((h)->meta[q].size, L) &&                     \
+       (h)->meta[q].carved == \at((h)->meta[q].carved, L) &&                 \
+       (h)->meta[q].used == \at((h)->meta[q].used, L) &&                     \
+       (h)->meta[q].nfree == \at((h)->meta[q].nfree, L) &&                   \
+       (h)->meta[q].head == \at((h)->meta[q].head, L) &&                     \
+       (\forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>                    \
+          (h)->meta[q].bits[w] == \at((h)->meta[q].bits[w], L)))
 
 /* p (a caller's local) is apart from everything the heap owns. */
 #define HEAP_APART(h, p)                                                     \

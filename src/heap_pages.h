@@ -127,8 +127,12 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 size_t heap_run_give(slab_heap *h, int32_t start);
 
 /* Length of the longest run of pages that are free or an empty class page
- * (what a large request could get after heap_release_empty). O(pages). */
-/*@ requires HEAP_SHAPE(h);
+ * (what a large request could get after heap_release_empty). O(pages).
+ * It reads only the header and the page table's states and use counts, so
+ * it asks only that they are readable, not the shape invariant:
+ * slab_get_stats (src/slab_inspect.c) calls it on a heap whose
+ * bookkeeping may be damaged, where INSPECT_MEM implies this precondition. */
+/*@ requires \valid_read(h) && \valid_read(h->meta + (0 .. h->npages - 1));
     assigns \nothing;
     ensures \result <= h->npages;
  */

@@ -88,6 +88,8 @@ static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
     requires page_shape(m) && bits_past_carved_clear(m);
     assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
+    ensures \forall integer b; block_start(m, b) && bit_set(m, granule(b)) ==>
+              m->used > 0;
  */
 SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {
@@ -97,6 +99,8 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
     /*@ loop invariant 0 <= off <= m->carved;
         loop invariant off % m->size == 0;
         loop invariant 16 * (nfree + used) <= off;
+        loop invariant \forall integer b; 0 <= b < off && b % m->size == 0 &&
+          bit_set(m, granule(b)) ==> used > 0;
         loop invariant nfree > 0 ==>
           block_start(m, m->head) && !bit_set(m, granule(m->head));
         loop assigns off, nfree, used, m->head, words[0 .. SLAB_PAGE_WORDS - 1];
@@ -109,6 +113,8 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
             words[off / 4u] = (nfree > 0u) ? m->head : PAGE_NO_BLOCK;
             m->head = (uint16_t)off;
             nfree++;
+            /*@ assert bits_unchanged{LoopCurrent, Here}(m) &&
+                       !bit_set(m, granule(off)); */
         }
         //@ assert off + m->size <= m->carved;
         //@ assert (off + m->size) % m->size == 0;
@@ -139,7 +145,9 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
             if (link_ok(m, link)) {
                 m->head = (uint16_t)link;
             } else {
+                //@ assert block_start(m, off) && bit_set(m, granule(off));
                 page_rebuild(m, words);
+                //@ assert bit_set(m, granule(off)) && block_start(m, off);
                 *repaired = true;
             }
         }

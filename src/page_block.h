@@ -136,6 +136,7 @@ PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
       ensures was_free: !bit_set{Old}(m, granule(\result));
       ensures now_live: bit_set(m, granule(\result));
       ensures counted: *repaired == \false ==> m->used == \old(m->used) + 1;
+      ensures in_use: m->used > 0;
       ensures carved_grows: m->carved >= \old(m->carved);
       ensures others_kept: \forall integer o; 0 <= o < SLAB_PAGE_SIZE &&
               granule(o) != granule(\result) &&

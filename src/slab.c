@@ -197,7 +197,8 @@ void heap_format(slab_heap *h)
         loop variant i;
      */
     for (uint32_t i = n; i > 0u; i--) {
-        heap_pool_give(h, (int32_t)(i - 1u));
+        uint32_t k = i - 1u;
+        heap_pool_give(h, (int32_t)k);
     }
     h->magic = HEAP_MAGIC;
 }
@@ -212,6 +213,35 @@ static void heap_set_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 }
 
 /* ---- allocation --------------------------------------------------------- */
+
+/*
+ * Make page i, which is on no list, an empty page of class c: no block
+ * carved, none allocated.
+ */
+/*@ requires HEAP_INV(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
+    assigns h->meta[i].head, h->meta[i].carved, h->meta[i].nfree,
+            h->meta[i].used, h->meta[i].size, h->meta[i].cls,
+            h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
+            h->meta[i].state, h->meta[i].run;
+    ensures HEAP_INV_M(h);
+    ensures h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c &&
+            h->meta[i].size == slab_class_size[c] &&
+            h->meta[i].carved == 0 && h->meta[i].nfree == 0 &&
+            h->meta[i].used == 0;
+ */
+SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
+{
+    //@ assert \separated(&h->npages, h->meta + i);
+    page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
+    /* (page_format wrote page i's entry only, bits of the type of npages:
+     * the other pages keep their fields, hence the page invariant) */
+    //@ assert h->npages == \at(h->npages, Pre);
+    //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
+    //@ assert others_cls: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].cls == \at(h->meta[q].cls, Pre);
+    //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    h->meta[i].state = (uint8_t)PAGE_CLASS;
+    h->meta[i].run = 0u;
+}
 
 /*
  * Give class c a page with room: its kept empty page is already on the
@@ -248,17 +278,106 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
         report(h, SLAB_FAULT_CORRUPT_META, NULL);
         return HEAP_NO_PAGE;
     }
-    page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
-    h->meta[i].state = (uint8_t)PAGE_CLASS;
-    h->meta[i].run = 0u;
+    class_page_format(h, i, c);
+    //@ assert (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
     heap_list_push(h, HEAP_CLASS(c), i);
     return i;
 }
 
 /*
- * A block of class c: from the first page of the class's partial list, or
- * from a page given to the class now. O(1) but for the refill.
+ * Hand out a block of class page i, which has room. The block was not
+ * live and is live afterwards.
  */
+/*@ requires HEAP_INV(h) && 0 <= i < h->npages;
+    requires h->meta[i].state == PAGE_CLASS && !page_full(&h->meta[i]);
+    requires \valid(repaired) && HEAP_APART(h, repaired);
+    assigns h->meta[i].head, h->meta[i].carved, h->meta[i].nfree,
+            h->meta[i].used, h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
+            h->pages[i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1],
+            *repaired;
+    ensures HEAP_INV_M(h);
+    ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
+ */
+static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
+{
+    page_meta *m = &h->meta[i];
+    uint32_t off;
+    //@ assert \separated(&h->npages, h->meta + i);
+    //@ assert \separated(&h->npages, h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1));
+    off = page_take(m, page_words(h, i), repaired);
+    /* (page_take wrote page i's entry and words only, of the type of
+     * npages: the other pages keep their fields, hence the invariant) */
+    //@ assert h->npages == \at(h->npages, Pre);
+    //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
+    //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    return off;
+}
+
+/*
+ * The page class c hands its next block out of: the first page of its
+ * partial list, or a page given to the class now. HEAP_NO_PAGE if there is
+ * none (out of memory), or if the list's first page is not a page of this
+ * class with room (only damage from outside does that: reported). O(1) but
+ * for the refill.
+ */
+/*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures page_or_none(h, \result);
+    ensures \result != HEAP_NO_PAGE ==>
+      h->meta[\result].state == PAGE_CLASS && h->meta[\result].cls == c &&
+      h->meta[\result].size == slab_class_size[c] &&
+      !page_full(&h->meta[\result]);
+    ensures \result != HEAP_NO_PAGE ==>
+      \forall integer o; live_at{Pre}(h, \result, o) ==> live_at(h, \result, o);
+ */
+static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
+{
+    int32_t i = h->head[HEAP_CLASS(c)];
+    if (i == HEAP_NO_PAGE) {
+        return class_refill(h, c);
+    }
+    if (!heap_index_ok(h, i) || !heap_class_page_sane(h, i, c) ||
+        page_is_full(&h->meta[i])) {
+        report(h, SLAB_FAULT_CORRUPT_META, NULL);
+        return HEAP_NO_PAGE;
+    }
+    return i;
+}
+
+/*
+ * Hand out a block of page i of class c, which has room: take it, keep
+ * the page's place (no longer the kept empty page; off the partial list
+ * once full) and the byte count. O(1).
+ */
+/*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES && 0 <= i < h->npages;
+    requires h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c &&
+             h->meta[i].size == slab_class_size[c] && !page_full(&h->meta[i]);
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
+    ensures h->meta[i].state == PAGE_CLASS &&
+            h->meta[i].size == slab_class_size[c];
+ */
+static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
+{
+    bool repaired = false;
+    uint32_t off;
+    if (h->meta[i].used == 0u && h->empty[c] == i) {
+        h->empty[c] = HEAP_NO_PAGE;
+    }
+    off = class_take(h, i, &repaired);
+    if (page_is_full(&h->meta[i])) {
+        heap_list_unlink(h, HEAP_CLASS(c), i);
+    }
+    count_alloc(h, h->meta[i].size);
+    if (repaired) {
+        report(h, SLAB_FAULT_CORRUPT_LINK, heap_block_ptr(h, i, off));
+    }
+    return off;
+}
+
+/* A block of class c. */
 /*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
     requires \valid(page) && \valid(off) && \separated(page, off);
     requires HEAP_APART(h, page) && HEAP_APART(h, off);
@@ -271,38 +390,12 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 static SLAB_INLINE bool class_alloc(slab_heap *h, uint32_t c, int32_t *page,
                                     uint32_t *off)
 {
-    int32_t i = h->head[HEAP_CLASS(c)];
-    page_meta *m;
-    bool repaired;
-
+    int32_t i = class_page(h, c);
     if (i == HEAP_NO_PAGE) {
-        i = class_refill(h, c);
-        if (i == HEAP_NO_PAGE) {
-            return false;
-        }
-    } else if (!heap_index_ok(h, i) || !heap_class_page_sane(h, i, c) ||
-               page_is_full(&h->meta[i])) {
-        /* The list's first page is not a page of this class with room:
-         * the bookkeeping was damaged from outside. Refuse, change nothing. */
-        report(h, SLAB_FAULT_CORRUPT_META, NULL);
         return false;
-    } else {
-        /* the list's first page has room */
     }
-    m = &h->meta[i];
-    if (m->used == 0u && h->empty[c] == i) {
-        h->empty[c] = HEAP_NO_PAGE;
-    }
-    /* A page on the partial list always has room, so this never fails. */
-    *off = page_take(m, page_words(h, i), &repaired);
+    *off = class_take_from(h, c, i);
     *page = i;
-    if (page_is_full(m)) {
-        heap_list_unlink(h, HEAP_CLASS(c), i);
-    }
-    count_alloc(h, m->size);
-    if (repaired) {
-        report(h, SLAB_FAULT_CORRUPT_LINK, heap_block_ptr(h, i, *off));
-    }
     return true;
 }
 
@@ -467,14 +560,7 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
      * page keeps its fields and hence page_ok. */
-    /*@ assert others: \forall integer q; 0 <= q < h->npages && q != i ==>
-          h->meta[q].size == \at(h->meta[q].size, Pre) &&
-          h->meta[q].carved == \at(h->meta[q].carved, Pre) &&
-          h->meta[q].used == \at(h->meta[q].used, Pre) &&
-          h->meta[q].nfree == \at(h->meta[q].nfree, Pre) &&
-          h->meta[q].head == \at(h->meta[q].head, Pre) &&
-          (\forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>
-             h->meta[q].bits[w] == \at(h->meta[q].bits[w], Pre)); */
+    //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
     count_free(h, m->size);
     if (m->used == 0u || was_full) {

@@ -60,7 +60,9 @@ slab_heap *slab_init(void *arena, size_t size)
     if (npages > fit) {
         npages = fit;
     }
-    if (npages == 0u) {
+    /* (the class table is checked once here so that heap_format and the
+     * rest of src/slab.c may rely on it: see layout_table_ok) */
+    if (npages == 0u || !layout_table_ok()) {
         return NULL;
     }
 

@@ -53,7 +53,8 @@ void heap_fault_notify(const slab_heap *h, slab_fault kind, const void *p);
 void heap_copy_bytes(void *to, const void *from, size_t n);
 
 /* Provided by src/slab.c for slab_init: with the geometry set (npages,
- * pages, meta, links, base, span), make every page free, put them all in
+ * pages, meta, links, base, span) and the class table checked
+ * (layout_table_ok), make every page free, put them all in
  * the pool, and clear every list, counter, hook and lock. */
 /*@ requires \valid(h);
     requires 0 < h->npages <= HEAP_MAX_PAGES;
@@ -64,6 +65,7 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
                         h->links + (0 .. h->npages - 1),
                         h->pages + (0 .. h->npages * SLAB_PAGE_WORDS - 1));
     requires h->span == h->npages * SLAB_PAGE_SIZE;
+    requires class_table_ok;
     assigns h->magic, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1], h->bytes_used, h->bytes_peak,
             h->large_pages, h->oom_count, h->fault_count, h->hook, h->hook_ctx,

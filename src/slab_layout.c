@@ -57,6 +57,23 @@ uint32_t layout_class(size_t size, size_t align)
     return c;
 }
 
+bool layout_table_ok(void)
+{
+    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
+        loop invariant \forall integer k; 0 <= k < c ==> class_ok(k);
+        loop assigns c;
+        loop variant SLAB_NUM_CLASSES - c;
+     */
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        uint32_t s = slab_class_size[c];
+        if (s < 16u || s > SLAB_PAGE_SIZE || s % 4u != 0u ||
+            slab_class_align[c] == 0u) {
+            return false;
+        }
+    }
+    return (uint32_t)slab_class_size[SLAB_NUM_CLASSES - 1] >= (uint32_t)SLAB_FAST_MAX;
+}
+
 void layout_fill_fast(uint8_t *table)
 {
     //@ assert \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> slab_class_align[c] >= 1;

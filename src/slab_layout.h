@@ -70,6 +70,18 @@ bool layout_is_pow2(size_t a);
 uint32_t layout_class(size_t size, size_t align);
 
 /*
+ * Does the class table satisfy class_table_ok? It always does (the static
+ * assertions of slab_config.h check the same at compile time); slab_init
+ * asks once, so that the proof of src/slab.c, which is run without the
+ * table's values, rests on a check rather than on an assumption.
+ * O(classes).
+ */
+/*@ assigns \nothing;
+    ensures \result <==> class_table_ok;
+ */
+bool layout_table_ok(void);
+
+/*
  * Fill the look-up table of the fast path: table[k] is the class of a
  * request of 4k - 3 .. 4k bytes with no alignment constraint. Built once
  * per heap by slab_init (SLAB_FAST_SLOTS calls of layout_class), so the

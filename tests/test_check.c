@@ -276,6 +276,74 @@ static void test_full_page_on_list_refused(void **state)
     assert_true(slab_check(f->h));
 }
 
+/* class_refill's guard: the page a refill takes off every list must not
+ * already head the class's list. Only damage does that, and only through
+ * the steal of a class's own kept empty page: with the class's list head
+ * cleared (so the allocation asks for a refill) and the empty page's next
+ * link naming the page itself, the unlink in heap_steal_empty sets the
+ * list head to that link, the page. The guard gives the page to the pool
+ * and refuses with SLAB_FAULT_CORRUPT_META (not counted as out of memory). */
+static void test_refill_page_heading_list_refused(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    int32_t j = f->empty_page;
+    uint32_t c = h->meta[j].cls;
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    size_t oom, faults;
+    void *rest, *p;
+
+    /* the pool used up by one large block (its free pages are one run) */
+    rest = slab_alloc(h, (size_t)h->pool_count * SLAB_PAGE_SIZE, 1);
+    assert_non_null(rest);
+    assert_int_equal(h->pool_count, 0);
+    assert_int_equal(h->head[HEAP_POOL], HEAP_NO_PAGE);
+    /* j: class 512's kept empty page, alone on its list, and the only
+     * kept empty page of a class up to c, so the steal takes it */
+    assert_int_equal(slab_class_size[c], 512);
+    assert_int_equal(h->empty[c], j);
+    assert_int_equal(h->head[HEAP_CLASS(c)], j);
+    assert_int_equal(h->links[j].prev, HEAP_NO_PAGE);
+    assert_int_equal(h->links[j].next, HEAP_NO_PAGE);
+    for (uint32_t d = 0u; d < c; d++) {
+        assert_int_equal(h->empty[d], HEAP_NO_PAGE);
+    }
+    assert_true(slab_check(h));
+
+    h->head[HEAP_CLASS(c)] = HEAP_NO_PAGE; /* the list looks empty */
+    h->links[j].next = j;                  /* and j's next link is j */
+    oom = h->oom_count;
+    faults = h->fault_count;
+    slab_set_fault_hook(h, record, &r);
+    assert_null(slab_alloc(h, 512, 1));
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    assert_null(r.ptr);
+    assert_int_equal(h->fault_count, faults + 1u);
+    assert_int_equal(h->oom_count, oom);
+    /* the page went to the pool, off every list and no longer kept */
+    assert_int_equal(h->meta[j].state, PAGE_FREE);
+    assert_int_equal(h->head[HEAP_POOL], j);
+    assert_int_equal(h->pool_count, 1);
+    assert_int_equal(h->links[j].prev, HEAP_NO_PAGE);
+    assert_int_equal(h->links[j].next, HEAP_NO_PAGE);
+    assert_int_equal(h->empty[c], HEAP_NO_PAGE);
+    /* the class's list head still names it, as the unlink left it */
+    assert_int_equal(h->head[HEAP_CLASS(c)], j);
+    assert_false(slab_check(h));
+
+    /* with that head cleared the heap is sound, and the page serves again */
+    h->head[HEAP_CLASS(c)] = HEAP_NO_PAGE;
+    assert_true(slab_check(h));
+    slab_set_fault_hook(h, NULL, NULL);
+    p = slab_alloc(h, 512, 1);
+    assert_non_null(p);
+    assert_int_equal(page_of(h, p), j);
+    slab_free(h, p);
+    slab_free(h, rest);
+    assert_true(slab_check(h));
+}
+
 static void test_damaged_indices_not_followed(void **state)
 {
     fixture *f = F;
@@ -398,6 +466,69 @@ static void test_link_to_partial_block_refused(void **state)
     b = slab_alloc(h, 64, 1); /* the other free block, found by the rebuild */
     assert_true(in_pages(h, b) && b != a);
     assert_int_equal(page_of(h, b), F->class_page);
+    assert_true(slab_check(h));
+}
+
+/* A fault hook that breaks T11 (spec/TRUSTED.md): on a repaired link it
+ * frees a block behind the allocator's back. */
+typedef struct rogue_hook {
+    slab_heap *h;
+    void *victim;
+    slab_fault kinds[4];
+    const void *ptrs[4];
+    size_t count;
+} rogue_hook;
+
+static void free_on_repair(void *ctx, slab_fault kind, const void *ptr)
+{
+    rogue_hook *r = ctx;
+    if (r->count < 4u) {
+        r->kinds[r->count] = kind;
+        r->ptrs[r->count] = ptr;
+    }
+    r->count++;
+    if (kind == SLAB_FAULT_CORRUPT_LINK && r->victim != NULL) {
+        void *v = r->victim;
+        r->victim = NULL;
+        slab_free(r->h, v);
+    }
+}
+
+/* realloc looks the old block up again after taking the new one: if it is
+ * no longer live (here a hook that breaks T11 freed it meanwhile), the
+ * move is not undone but the old block is not freed twice; the call is
+ * reported as CORRUPT_META and the heap stays sound. */
+static void test_realloc_old_block_gone_meanwhile(void **state)
+{
+    slab_heap *h = F->h;
+    page_meta *m = &h->meta[F->class_page];
+    uint32_t *words = page_words(h, F->class_page);
+    rogue_hook r;
+    void *p, *q;
+    size_t faults;
+
+    p = slab_alloc(h, 16, 1);
+    assert_non_null(p);
+    assert_true(page_of(h, p) != F->class_page);
+    memset(&r, 0, sizeof r);
+    r.h = h;
+    r.victim = p;
+    slab_set_fault_hook(h, free_on_repair, &r);
+    words[m->head / 4u] = (uint32_t)m->carved - 16u; /* a bad link */
+    faults = h->fault_count;
+    q = slab_realloc(h, p, 64, 1);
+    assert_non_null(q);
+    assert_int_equal(page_of(h, q), F->class_page);
+    assert_int_equal(r.count, 2);
+    assert_int_equal(r.kinds[0], SLAB_FAULT_CORRUPT_LINK);
+    assert_int_equal(r.kinds[1], SLAB_FAULT_CORRUPT_META);
+    assert_ptr_equal(r.ptrs[1], p);
+    assert_int_equal(h->fault_count, faults + 2u);
+    assert_int_equal(slab_usable_size(h, p), 0);   /* freed once, by the hook */
+    assert_int_equal(slab_usable_size(h, q), 64);
+    assert_true(slab_check(h));
+    slab_set_fault_hook(h, NULL, NULL);
+    slab_free(h, q);
     assert_true(slab_check(h));
 }
 
@@ -603,11 +734,13 @@ int main(void)
         cmocka_unit_test_setup(test_check_counters_and_table, setup),
         cmocka_unit_test_setup(test_damaged_class_page_refused, setup),
         cmocka_unit_test_setup(test_full_page_on_list_refused, setup),
+        cmocka_unit_test_setup(test_refill_page_heading_list_refused, setup),
         cmocka_unit_test_setup(test_damaged_indices_not_followed, setup),
         cmocka_unit_test_setup(test_damaged_run_length, setup),
         cmocka_unit_test_setup(test_fast_table_damage_falls_back, setup),
         cmocka_unit_test_setup(test_link_to_partial_block_refused, setup),
         cmocka_unit_test_setup(test_rebuild_finds_no_free_block, setup),
+        cmocka_unit_test_setup(test_realloc_old_block_gone_meanwhile, setup),
         cmocka_unit_test(test_page_core_edges),
         cmocka_unit_test_setup(test_check_list_walks, setup),
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
