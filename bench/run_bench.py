@@ -270,14 +270,8 @@ def ratio(a, b):
     return "%.2f" % (a / b)
 
 
-def md_table(header, rows, left=1):
-    """Markdown table; the first `left` columns left-aligned, the rest right."""
-    out = ["| " + " | ".join(header) + " |"]
-    out.append("|" + "|".join("---" if i < left else "---:"
-                              for i in range(len(header))) + "|")
-    for r in rows:
-        out.append("| " + " | ".join(str(c) for c in r) + " |")
-    return "\n".join(out)
+# Markdown table; the first `left` columns left-aligned, the rest right.
+md_table = srclines.md_table
 
 
 CT_PATHS = [
