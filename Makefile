@@ -26,27 +26,21 @@ ARM_FLAGS := -mcpu=cortex-m4 -mthumb -Os
 
 # Proofs: the files proved so far, and how.
 PROVED   := src/page_block.c src/slab_layout.c src/heap_pages.c
-# src/slab.c is proved function by function, in a run of its own; these are
-# the functions proved so far (proofs/REPORT.md lists the others).
+# src/slab.c is proved in a run of its own (its goals are many and slow).
 PROVED_API := src/slab.c
-PROVED_API_FCT := report,count_alloc,count_free,page_is_full,block_find,$\
-                  block_usable,layout_fits,slab_fault_name,heap_set_hook,$\
-                  class_page_moves,large_free,live_free,class_free,$\
-                  class_page_format,class_refill,class_take
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
 # The WP runs of `make prove` / `prove-full`, each one frama-c invocation on a
 # fixed set of files (a run's cache entries replay only with the same files):
-#   core: $(PROVED);  api: $(PROVED_API) restricted with -wp-fct to
-#   $(PROVED_API_FCT), the functions proved so far (no api run while empty).
+#   core: $(PROVED);  api: $(PROVED_API).
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options) and X in WP_RUNS.
-WP_RUNS       = core $(if $(strip $(PROVED_API_FCT)),api)
+WP_RUNS       = core api
 WP_FILES_core = $(PROVED)
 WP_ARGS_core  = $(PROVED)
 WP_FILES_api  = $(PROVED_API)
-WP_ARGS_api   = -wp-fct $(PROVED_API_FCT) $(PROVED_API)
+WP_ARGS_api   = $(PROVED_API)
 # $(call WP_RUN,<cache mode>,<name>,<run>): the command of one run, also shown
 # in the report; it writes WP's JSON report build/<name>.json, which
 # proofs/report.py reads with the log build/<name>.log.

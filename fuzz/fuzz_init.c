@@ -167,13 +167,13 @@ static void real_arena(size_t off, size_t size, const uint8_t *w)
     CHECK(h->span == (size_t)h->npages * PAGE);
     /* at least what the arena certainly holds (see slab_init) */
     lower = (size - HEAD_MAX) / (PAGE + FUZZ_PAGE_ENTRY);
-    CHECK(h->npages + 1u >= lower);
+    CHECK((size_t)h->npages + 1u >= lower);
     /* at most what fits at all */
     CHECK((size_t)h->npages <= size / (PAGE + FUZZ_PAGE_ENTRY));
 
     slab_get_stats(h, &st);
     CHECK(st.page_size == PAGE);
-    CHECK(st.pages_total == h->npages);
+    CHECK(st.pages_total == (size_t)h->npages);
     CHECK(st.capacity == st.pages_total * PAGE);
     CHECK(st.pages_free == st.pages_total);
     CHECK(st.pages_large == 0 && st.bytes_used == 0 && st.bytes_peak == 0);

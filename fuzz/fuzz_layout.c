@@ -409,7 +409,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(slab_check(g.h));
     slab_set_fault_hook(g.h, hook, &g);
     g.base = g.h->base;
-    g.npages = g.h->npages;
+    g.npages = (size_t)g.h->npages;
     CHECK(g.npages >= npages);
     g_nkeep = 0;
 

@@ -60,6 +60,15 @@
 #define HEAP_PAGES(h)                                                        \
     (\forall integer p_; 0 <= p_ < (h)->npages ==> PAGE_IN_STATE(h, p_))
 
+/* Every page whose state changed since label L was an empty class page
+ * (no block in use) and is now free: what giving the classes' empty pages
+ * back to the pool does, and all it does to the page states. */
+#define EMPTIES_FREED(h, L)                                                  \
+    (\forall integer j_; 0 <= j_ < (h)->npages ==>                           \
+       (h)->meta[j_].state == \at((h)->meta[j_].state, L) ||                 \
+       (\at((h)->meta[j_].state, L) == PAGE_CLASS &&                         \
+        \at((h)->meta[j_].used, L) == 0 && (h)->meta[j_].state == PAGE_FREE))
+
 /* The whole shape invariant. */
 #define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))
 

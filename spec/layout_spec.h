@@ -26,6 +26,13 @@
   predicate class_ok(integer c) =
     16 <= slab_class_size[c] <= SLAB_PAGE_SIZE &&
     slab_class_size[c] % 4 == 0 && slab_class_align[c] >= 1;
+  // The same facts of a class table given as two arrays of n entries,
+  // which is what layout_classes_ok checks (a test can hand it a bad one).
+  predicate class_entry_ok(integer size, integer align) =
+    16 <= size <= SLAB_PAGE_SIZE && size % 4 == 0 && align >= 1;
+  predicate classes_ok{L}(uint16_t *size, uint16_t *align, integer n) =
+    (\forall integer c; 0 <= c < n ==> class_entry_ok(size[c], align[c])) &&
+    size[n - 1] >= SLAB_FAST_MAX;
   predicate class_table_ok =
     (\forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> class_ok(c)) &&
     slab_class_size[SLAB_NUM_CLASSES - 1] >= SLAB_FAST_MAX;

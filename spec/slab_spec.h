@@ -61,6 +61,15 @@
            \at(h->meta[i].run, L) : \at(h->npages, L) - i) * SLAB_PAGE_SIZE;
 */
 
+/* An allocation's result b (a heap_spot, src/slab.c): a block that is live
+ * now and was not at Pre, or no block (page HEAP_NO_PAGE); and one of at
+ * least `size` usable bytes. */
+#define SPOT_NEW(h, b)                                                       \
+    ((b).page != HEAP_NO_PAGE ==>                                            \
+       live_at(h, (b).page, (b).off) && !live_at{Pre}(h, (b).page, (b).off))
+#define SPOT_FITS(h, b, size)                                                \
+    ((b).page != HEAP_NO_PAGE ==> usable_at(h, (b).page) >= (size))
+
 /* p points to the start of a live block of h. */
 #define PTR_LIVE(h, p)                                                       \
     (PTR_DIST(h, p) < (h)->span &&                                           \
@@ -74,12 +83,7 @@
 #define HEAP_STATE(h)                                                        \
     (h)->head[0 .. HEAP_LISTS - 1], (h)->pool_count,                         \
     (h)->empty[0 .. SLAB_NUM_CLASSES - 1],                                   \
-    (h)->meta[0 .. (h)->npages - 1].state, (h)->meta[0 .. (h)->npages - 1].run,\
-    (h)->meta[0 .. (h)->npages - 1].head, (h)->meta[0 .. (h)->npages - 1].carved,\
-    (h)->meta[0 .. (h)->npages - 1].nfree, (h)->meta[0 .. (h)->npages - 1].used,\
-    (h)->meta[0 .. (h)->npages - 1].size, (h)->meta[0 .. (h)->npages - 1].cls,  \
-    (h)->meta[0 .. (h)->npages - 1].bits[0 .. SLAB_BITMAP_WORDS - 1],         \
-    (h)->links[0 .. (h)->npages - 1].prev, (h)->links[0 .. (h)->npages - 1].next,\
+    (h)->meta[0 .. (h)->npages - 1], (h)->links[0 .. (h)->npages - 1],       \
     (h)->pages[0 .. (h)->npages * SLAB_PAGE_WORDS - 1],                      \
     (h)->bytes_used, (h)->bytes_peak, (h)->large_pages, (h)->oom_count,      \
     (h)->fault_count
@@ -87,8 +91,8 @@
 /* Every page but i has at label L the page-table fields it has now (those
  * page_ok reads): what a function that wrote only page i's entry asserts
  * right after the write, so that the provers carry the page invariant of
- * the other pages over (the bitmap words have the type of npages, so WP
- * needs it said). The names q and w are bound here. */
+ * the other pages over (the quantified frame is more than they find
+ * unaided). The names q and w are bound here. */
 #define PAGES_KEPT_BUT(h, i, L)                                              \
     (\forall integer q; 0 <= q < (h)->npages && q != (i) ==>                 \
        (h)->meta[q].size == \at((h)->meta[q].size, L) &&                     \

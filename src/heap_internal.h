@@ -22,8 +22,10 @@
  * (HEAP_NO_PAGE is -1) and the pool count a size_t: types of their own, so
  * that in WP's typed memory model a proof that moves pages between lists
  * never has to show it left the pages' blocks and bitmaps alone;
- * HEAP_NO_PAGE
- * ends them.
+ * HEAP_NO_PAGE ends them. For the same reason the page count npages is an
+ * int64_t, a type no other word of the heap has: every call that writes
+ * blocks, bitmaps, lists or counters visibly leaves it alone, so no proof
+ * has to re-derive it from the arena's separation.
  */
 #ifndef HEAP_INTERNAL_H
 #define HEAP_INTERNAL_H
@@ -63,7 +65,7 @@ typedef struct page_link {
 
 struct slab_heap {
     uint32_t magic;
-    uint32_t npages;
+    int64_t npages;     /* a type no other heap word has (see above) */
     uint32_t *pages;    /* page i starts at pages + i * SLAB_PAGE_WORDS */
     page_meta *meta;    /* the page table, npages entries */
     page_link *links;   /* list links of the pages, npages entries */
@@ -128,7 +130,7 @@ static inline bool heap_ok(const slab_heap *h)
  */
 static inline bool heap_index_ok(const slab_heap *h, int32_t i)
 {
-    return i >= 0 && (uint32_t)i < h->npages;
+    return i >= 0 && i < h->npages;
 }
 
 /*

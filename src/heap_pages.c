@@ -85,11 +85,11 @@ uint32_t heap_release_empty(slab_heap *h)
     uint32_t moved = 0u;
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES && moved <= c;
         loop invariant HEAP_SHAPE(h);
+        loop invariant EMPTIES_FREED(h, Pre);
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1].state,
-                h->links[0 .. h->npages - 1].prev,
-                h->links[0 .. h->npages - 1].next;
+                h->links[0 .. h->npages - 1];
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
@@ -174,7 +174,7 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
         loop assigns i, in_run, run_start, want;
         loop variant h->npages - i;
      */
-    for (int32_t i = 0; i < (int32_t)h->npages; i++) {
+    for (int32_t i = 0; i < h->npages; i++) {
         if (!page_available(h, i, with_empty)) {
             in_run = false;
             continue;
@@ -196,7 +196,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
     /*@ loop invariant 0 <= k <= count;
         loop invariant HEAP_SHAPE(h);
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1].state,
-                h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+                h->links[0 .. h->npages - 1];
         loop variant count - k;
      */
     for (uint32_t k = 0u; k < count; k++) {
@@ -213,21 +213,25 @@ size_t heap_run_give(slab_heap *h, int32_t start)
 {
     size_t count = h->meta[start].run;
     size_t room = (size_t)h->npages - (size_t)start;
-    size_t k = 0u;
+    size_t k = 1u;
     if (count > room) {
         count = room; /* never past the last page, whatever run says */
     }
-    /* The first page, then its tail pages: a run length that was
-     * overwritten cannot hand out the pages of the next block. */
-    /*@ loop invariant 0 <= k <= count <= h->npages - start;
+    /* The first page, whatever run says (so the block is gone), then its
+     * tail pages: a run length that was overwritten cannot hand out the
+     * pages of the next block. */
+    heap_pool_give(h, start);
+    /*@ loop invariant 1 <= k <= h->npages - start;
+        loop invariant k <= count || k == 1;
         loop invariant HEAP_SHAPE(h);
+        loop invariant h->meta[start].state == PAGE_FREE;
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
-                h->meta[start .. h->npages - 1].state,
-                h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+                h->meta[start + 1 .. h->npages - 1].state,
+                h->links[0 .. h->npages - 1];
         loop variant count - k;
      */
     while (k < count &&
-           (k == 0u || h->meta[start + (int32_t)k].state == (uint8_t)PAGE_LARGE_TAIL)) {
+           h->meta[start + (int32_t)k].state == (uint8_t)PAGE_LARGE_TAIL) {
         heap_pool_give(h, start + (int32_t)k);
         k++;
     }

@@ -16,7 +16,7 @@
 /* Put page i at the front of list l (HEAP_POOL or HEAP_CLASS(c)). */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
-    assigns h->head[l], h->links[0 .. h->npages - 1].prev, h->links[i].next;
+    assigns h->head[l], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->head[l] == i;
     ensures h->links[i].prev == HEAP_NO_PAGE;
@@ -27,8 +27,7 @@ void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 /* Take page i, which is on list l, off it. */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages;
-    assigns h->head[l], h->links[0 .. h->npages - 1].prev,
-            h->links[0 .. h->npages - 1].next;
+    assigns h->head[l], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->links[i].prev == HEAP_NO_PAGE && h->links[i].next == HEAP_NO_PAGE;
  */
@@ -39,7 +38,7 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
  * only damage from outside can cause). O(1). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
     ensures \result != HEAP_NO_PAGE ==>
@@ -53,7 +52,7 @@ int32_t heap_pool_take(slab_heap *h);
 /* Return page i to the pool as PAGE_FREE. O(1). */
 /*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
-            h->links[0 .. h->npages - 1].prev, h->links[i].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->meta[i].state == PAGE_FREE;
  */
@@ -65,9 +64,10 @@ void heap_pool_give(slab_heap *h, int32_t i);
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1],
             h->meta[0 .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures \result <= SLAB_NUM_CLASSES;
+    ensures EMPTIES_FREED(h, Pre);
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -75,7 +75,7 @@ uint32_t heap_release_empty(slab_heap *h);
  * this returns), or HEAP_NO_PAGE. O(classes). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->empty[0 .. SLAB_NUM_CLASSES - 1],
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures page_or_none(h, \result);
     ensures \result != HEAP_NO_PAGE ==>
@@ -107,7 +107,7 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
     assigns h->head[HEAP_POOL], h->pool_count,
             h->meta[start .. start + count - 1].state, h->meta[start].run,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
  */
@@ -120,9 +120,11 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
     requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
             h->meta[start .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
-    ensures \result <= h->npages - start && \result <= \old(h->meta[start].run);
+    ensures 1 <= \result <= h->npages - start;
+    ensures \result <= \old(h->meta[start].run) || \result == 1;
+    ensures h->meta[start].state == PAGE_FREE;
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 

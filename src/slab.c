@@ -142,7 +142,8 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
  */
 void heap_format(slab_heap *h)
 {
-    uint32_t n = h->npages;
+    uint32_t n = (uint32_t)h->npages;
+    //@ assert n == h->npages;
     h->head[HEAP_POOL] = HEAP_NO_PAGE;
     h->pool_count = 0u;
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
@@ -192,8 +193,7 @@ void heap_format(slab_heap *h)
         loop invariant \forall integer k; 0 <= k < n ==>
           h->meta[k].state == PAGE_FREE;
         loop assigns i, h->head[HEAP_POOL], h->pool_count,
-                h->meta[0 .. n - 1].state,
-                h->links[0 .. n - 1].prev, h->links[0 .. n - 1].next;
+                h->meta[0 .. n - 1], h->links[0 .. n - 1];
         loop variant i;
      */
     for (uint32_t i = n; i > 0u; i--) {
@@ -205,6 +205,7 @@ void heap_format(slab_heap *h)
 
 /*@ requires \valid(h) && h->magic == HEAP_MAGIC;
     assigns h->hook, h->hook_ctx;
+    ensures h->hook == hook;
  */
 static void heap_set_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 {
@@ -213,6 +214,14 @@ static void heap_set_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
 }
 
 /* ---- allocation --------------------------------------------------------- */
+
+/* Where an allocation put its block: page HEAP_NO_PAGE if it made none.
+ * The allocation path returns it by value, so no step of it writes through
+ * a pointer that its proof would have to show lies apart from the heap. */
+typedef struct heap_spot {
+    int32_t page;
+    uint32_t off;
+} heap_spot;
 
 /*
  * Make page i, which is on no list, an empty page of class c: no block
@@ -231,11 +240,9 @@ static void heap_set_hook(slab_heap *h, slab_fault_hook hook, void *ctx)
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
-    //@ assert \separated(&h->npages, h->meta + i);
     page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
-    /* (page_format wrote page i's entry only, bits of the type of npages:
-     * the other pages keep their fields, hence the page invariant) */
-    //@ assert h->npages == \at(h->npages, Pre);
+    /* (page_format wrote page i's entry only: the other pages keep their
+     * fields, hence the page invariant) */
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert others_cls: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].cls == \at(h->meta[q].cls, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
@@ -302,12 +309,9 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
 {
     page_meta *m = &h->meta[i];
     uint32_t off;
-    //@ assert \separated(&h->npages, h->meta + i);
-    //@ assert \separated(&h->npages, h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1));
     off = page_take(m, page_words(h, i), repaired);
-    /* (page_take wrote page i's entry and words only, of the type of
-     * npages: the other pages keep their fields, hence the invariant) */
-    //@ assert h->npages == \at(h->npages, Pre);
+    /* (page_take wrote page i's entry and words only: the other pages keep
+     * their fields, hence the invariant) */
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
     return off;
@@ -379,24 +383,55 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 
 /* A block of class c. */
 /*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
-    requires \valid(page) && \valid(off) && \separated(page, off);
-    requires HEAP_APART(h, page) && HEAP_APART(h, off);
-    assigns HEAP_STATE(h), *page, *off;
+    assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \result ==> live_at(h, *page, *off) && !live_at{Pre}(h, *page, *off);
-    ensures \result ==> h->meta[*page].state == PAGE_CLASS &&
-                        h->meta[*page].size == slab_class_size[c];
+    ensures SPOT_NEW(h, \result);
+    ensures \result.page != HEAP_NO_PAGE ==>
+              h->meta[\result.page].state == PAGE_CLASS &&
+              h->meta[\result.page].size == slab_class_size[c];
  */
-static SLAB_INLINE bool class_alloc(slab_heap *h, uint32_t c, int32_t *page,
-                                    uint32_t *off)
+static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
+    heap_spot b = {HEAP_NO_PAGE, 0u};
     int32_t i = class_page(h, c);
-    if (i == HEAP_NO_PAGE) {
-        return false;
+    if (i != HEAP_NO_PAGE) {
+        b.off = class_take_from(h, c, i);
+        b.page = i;
     }
-    *off = class_take_from(h, c, i);
-    *page = i;
-    return true;
+    return b;
+}
+
+/*
+ * Give every class's kept empty page back to the pool, for a large block
+ * they make room for. A step of its own, with the whole page table in its
+ * frame, so that large_alloc's proof sees one effect (HEAP_STATE) rather
+ * than the page lists' field by field ones. O(classes).
+ */
+/*@ requires HEAP_INV(h);
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures EMPTIES_FREED(h, Pre);
+ */
+SLAB_COLD static void large_make_room(slab_heap *h)
+{
+    (void)heap_release_empty(h);
+}
+
+/*
+ * Make the free pages [start, start + count) a live large block and count
+ * it. A step of its own for the same reason as large_make_room. O(count).
+ */
+/*@ requires HEAP_INV(h);
+    requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
+    assigns HEAP_STATE(h);
+    ensures HEAP_INV_M(h);
+    ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
+ */
+SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
+{
+    heap_run_take(h, start, (uint32_t)count);
+    h->large_pages += count;
+    count_alloc(h, count * SLAB_PAGE_SIZE);
 }
 
 /*
@@ -405,67 +440,63 @@ static SLAB_INLINE bool class_alloc(slab_heap *h, uint32_t c, int32_t *page,
  * request leaves every page where it was. O(pages).
  */
 /*@ requires HEAP_INV(h) && align >= 1;
-    requires \valid(page) && \valid(off) && \separated(page, off);
-    requires HEAP_APART(h, page) && HEAP_APART(h, off);
-    assigns HEAP_STATE(h), *page, *off;
+    assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \result ==> live_at(h, *page, *off) && *off == 0 &&
-                        h->meta[*page].state == PAGE_LARGE &&
-                        usable_at(h, *page) >= size;
+    ensures SPOT_NEW(h, \result);
+    ensures \result.page != HEAP_NO_PAGE ==>
+              \result.off == 0 && h->meta[\result.page].state == PAGE_LARGE &&
+              usable_at(h, \result.page) >= size;
  */
-SLAB_COLD static bool large_alloc(slab_heap *h, size_t size, size_t align,
-                                  int32_t *page, uint32_t *off)
+SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
+                                       size_t align)
 {
+    heap_spot b = {HEAP_NO_PAGE, 0u};
     size_t count = layout_pages(size > 0u ? size : 1u);
     size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
     int32_t start;
 
-    if (count > h->npages) {
+    if (count > (size_t)h->npages) {
         h->oom_count++;
-        return false;
+        return b;
     }
     start = heap_run_find(h, count, align_pages, false);
     if (start == HEAP_NO_PAGE &&
         heap_run_find(h, count, align_pages, true) != HEAP_NO_PAGE) {
         /* The classes' empty pages make the run: only now give them up,
          * so a refused request leaves every page where it was. */
-        (void)heap_release_empty(h);
+        large_make_room(h);
         start = heap_run_find(h, count, align_pages, false);
     }
     if (start == HEAP_NO_PAGE) {
         h->oom_count++;
-        return false;
+        return b;
     }
-    heap_run_take(h, start, (uint32_t)count);
-    h->large_pages += count;
-    count_alloc(h, count * SLAB_PAGE_SIZE);
-    *page = start;
-    *off = 0u;
-    return true;
+    //@ assert was_free: \forall integer o; !live_at{Pre}(h, start, o);
+    large_take(h, start, count);
+    b.page = start;
+    return b;
 }
 
 /* The general path: any alignment, any size. */
 /*@ requires HEAP_INV(h);
-    requires \valid(page) && \valid(off) && \separated(page, off);
-    requires HEAP_APART(h, page) && HEAP_APART(h, off);
-    assigns HEAP_STATE(h), *page, *off;
+    assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \result ==> live_at(h, *page, *off) && usable_at(h, *page) >= size;
-    ensures \result ==> is_pow2(align);
+    ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
+    ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
  */
-SLAB_COLD static bool alloc_slow(slab_heap *h, size_t size, size_t align,
-                                 int32_t *page, uint32_t *off)
+SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
     uint32_t c;
     if (!layout_is_pow2(align)) {
+        heap_spot none = {HEAP_NO_PAGE, 0u};
         report(h, SLAB_FAULT_BAD_ALIGN, NULL);
-        return false;
+        return none;
     }
     c = layout_class(size, align);
     if (c < (uint32_t)SLAB_NUM_CLASSES) {
-        return class_alloc(h, c, page, off);
+        return class_alloc(h, c);
     }
-    return large_alloc(h, size, align, page, off);
+    return large_alloc(h, size, align);
 }
 
 /*
@@ -475,24 +506,22 @@ SLAB_COLD static bool alloc_slow(slab_heap *h, size_t size, size_t align,
  * proved right, so they always pass). Anything else takes alloc_slow.
  */
 /*@ requires HEAP_INV(h);
-    requires \valid(page) && \valid(off) && \separated(page, off);
-    requires HEAP_APART(h, page) && HEAP_APART(h, off);
-    assigns HEAP_STATE(h), *page, *off;
+    assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \result ==> live_at(h, *page, *off) && usable_at(h, *page) >= size;
+    ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
  */
-static SLAB_INLINE bool heap_alloc(slab_heap *h, size_t size, size_t align,
-                                   int32_t *page, uint32_t *off)
+static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
+                                        size_t align)
 {
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
         uint32_t c = h->class_of[(size + 3u) / 4u];
         if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
             slab_class_align[c] >= align) {
-            return class_alloc(h, c, page, off);
+            return class_alloc(h, c);
         }
     }
-    return alloc_slow(h, size, align, page, off);
+    return alloc_slow(h, size, align);
 }
 
 /* ---- free --------------------------------------------------------------- */
@@ -505,7 +534,7 @@ static SLAB_INLINE bool heap_alloc(slab_heap *h, size_t size, size_t align,
 /*@ requires HEAP_INV_M(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next;
+            h->links[0 .. h->npages - 1];
     ensures HEAP_INV_M(h);
     ensures h->meta[i].state == PAGE_FREE ||
             h->meta[i].state == \old(h->meta[i].state);
@@ -540,7 +569,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
             h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
             h->meta[i].head, h->meta[i].nfree, h->meta[i].used,
             h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next,
+            h->links[0 .. h->npages - 1],
             h->pages[i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1],
             h->bytes_used;
     ensures HEAP_INV_M(h);
@@ -552,11 +581,7 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     uint32_t c = m->cls;
     bool was_full = page_is_full(m);
 
-    //@ assert \separated(&h->npages, h->meta + i);
-    //@ assert \separated(&h->npages, h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1));
     page_give(m, page_words(h, i), off);
-    /* (page_give wrote uint32_t words and bits, the type of npages) */
-    //@ assert h->npages == \at(h->npages, Pre);
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
      * page keeps its fields and hence page_ok. */
@@ -572,9 +597,10 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     requires h->meta[i].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
             h->meta[i .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1].prev, h->links[0 .. h->npages - 1].next,
+            h->links[0 .. h->npages - 1],
             h->large_pages, h->bytes_used;
     ensures HEAP_INV_M(h);
+    ensures h->meta[i].state == PAGE_FREE;
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
@@ -586,7 +612,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 /*@ requires HEAP_INV(h) && live_at(h, i, off);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \old(h->meta[i].state) == PAGE_CLASS ==> !live_at(h, i, off);
+    ensures !live_at(h, i, off);
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -621,8 +647,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)
 {
-    int32_t qi = 0;
-    uint32_t qoff = 0u;
+    heap_spot b;
     size_t usable = block_usable(h, i);
     bool fits = layout_fits(p, usable, size, align);
     size_t refusals;
@@ -632,7 +657,8 @@ static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
         return p;
     }
     refusals = h->oom_count;
-    if (!heap_alloc(h, size, align, &qi, &qoff)) {
+    b = heap_alloc(h, size, align);
+    if (b.page == HEAP_NO_PAGE) {
         if (fits) {
             /* No room to shrink into: keep p, which fits; not a refusal. */
             h->oom_count = refusals;
@@ -640,7 +666,7 @@ static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
         }
         return NULL; /* p stays allocated and unchanged */
     }
-    q = heap_block_ptr(h, qi, qoff);
+    q = heap_block_ptr(h, b.page, b.off);
     heap_copy_bytes(q, p, size < usable ? size : usable);
     if (block_find(h, d, &i, &off) == SLAB_FAULT_NONE) {
         live_free(h, i, off);
@@ -674,17 +700,17 @@ void slab_set_lock(slab_heap *h, slab_lock_fn enter, slab_lock_fn leave, void *c
 
 void *slab_alloc(slab_heap *h, size_t size, size_t align)
 {
-    int32_t i = 0;
-    uint32_t off = 0u;
+    heap_spot b;
     void *p = NULL;
     if (!heap_ok(h)) {
         return NULL;
     }
     heap_lock(h);
-    if (heap_alloc(h, size, align, &i, &off)) {
-        p = heap_block_ptr(h, i, off);
-        //@ ghost slab_ghost_page = i;
-        //@ ghost slab_ghost_off = off;
+    b = heap_alloc(h, size, align);
+    if (b.page != HEAP_NO_PAGE) {
+        p = heap_block_ptr(h, b.page, b.off);
+        //@ ghost slab_ghost_page = b.page;
+        //@ ghost slab_ghost_off = b.off;
     }
     heap_unlock(h);
     return p;
@@ -744,10 +770,11 @@ void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align)
     }
     heap_lock(h);
     if (p == NULL) {
-        if (heap_alloc(h, size, align, &i, &off)) {
-            q = heap_block_ptr(h, i, off);
-            //@ ghost slab_ghost_page = i;
-            //@ ghost slab_ghost_off = off;
+        heap_spot b = heap_alloc(h, size, align);
+        if (b.page != HEAP_NO_PAGE) {
+            q = heap_block_ptr(h, b.page, b.off);
+            //@ ghost slab_ghost_page = b.page;
+            //@ ghost slab_ghost_off = b.off;
         }
     } else if (!layout_is_pow2(align)) {
         report(h, SLAB_FAULT_BAD_ALIGN, NULL);

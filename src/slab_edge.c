@@ -67,7 +67,7 @@ slab_heap *slab_init(void *arena, size_t size)
     }
 
     h = (slab_heap *)hdr;
-    h->npages = (uint32_t)npages;
+    h->npages = (int64_t)npages;
     h->pages = (uint32_t *)first;
     h->meta = (page_meta *)table;
     h->links = (page_link *)(table + fit * sizeof(page_meta));

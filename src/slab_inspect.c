@@ -7,10 +7,11 @@
  * "is this heap sound?" at any time. Every walk is bounded by the page
  * count or the blocks in a page, so a corrupted list cannot make it loop.
  *
- * Proved (spec/slab_inspect_spec.h): safe on any heap whose memory is
+ * Contracts (spec/slab_inspect_spec.h): safe on any heap whose memory is
  * valid (HEAP_MEM), however damaged its bookkeeping; slab_check says true
  * only if every page is in a known state and every class page keeps the
- * page invariant (HEAP_PAGES).
+ * page invariant (HEAP_PAGES). This file is not yet in the proof runs
+ * (proofs/REPORT.md; spec/TRUSTED.md T5).
  */
 #include "heap_pages.h"
 
@@ -177,7 +178,7 @@ static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
      */
     while (i != HEAP_NO_PAGE) {
         const page_meta *m;
-        if (i < 0 || i >= (int32_t)h->npages || n >= h->npages) {
+        if (i < 0 || i >= h->npages || n >= h->npages) {
             return LIST_BAD;
         }
         m = &h->meta[i];
@@ -228,7 +229,7 @@ static bool heap_check(const slab_heap *h)
     size_t large = 0u;
     uint32_t n;
 
-    if (h->npages == 0u ||
+    if (h->npages <= 0 || h->npages > (int64_t)HEAP_MAX_PAGES ||
         h->span != (uintptr_t)h->npages * SLAB_PAGE_SIZE ||
         h->base % SLAB_PAGE_SIZE != 0u) {
         return false;
@@ -273,7 +274,7 @@ static bool heap_check(const slab_heap *h)
             bytes += (size_t)m->used * m->size;
             break;
         case PAGE_LARGE:
-            if (m->run == 0u || m->run > h->npages - i) {
+            if (m->run == 0u || m->run > (size_t)(h->npages - i)) {
                 return false;
             }
             /*@ loop invariant i + 1 <= j <= i + m->run;
@@ -380,7 +381,7 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
 {
     size_t largest_class = 0u;
     out->page_size = SLAB_PAGE_SIZE;
-    out->pages_total = h->npages;
+    out->pages_total = (size_t)h->npages;
     out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
     out->pages_free = h->pool_count;
     out->pages_large = h->large_pages;
@@ -443,7 +444,7 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
         return false;
     }
     heap_lock(h);
-    if (index >= h->npages) {
+    if (index >= (size_t)h->npages) {
         heap_unlock(h);
         return false;
     }

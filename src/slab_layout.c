@@ -57,21 +57,28 @@ uint32_t layout_class(size_t size, size_t align)
     return c;
 }
 
-bool layout_table_ok(void)
+bool layout_classes_ok(const uint16_t *size, const uint16_t *align,
+                       uint32_t n)
 {
-    /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
-        loop invariant \forall integer k; 0 <= k < c ==> class_ok(k);
+    /*@ loop invariant 0 <= c <= n;
+        loop invariant \forall integer k; 0 <= k < c ==>
+                         class_entry_ok(size[k], align[k]);
         loop assigns c;
-        loop variant SLAB_NUM_CLASSES - c;
+        loop variant n - c;
      */
-    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        uint32_t s = slab_class_size[c];
-        if (s < 16u || s > SLAB_PAGE_SIZE || s % 4u != 0u ||
-            slab_class_align[c] == 0u) {
+    for (uint32_t c = 0u; c < n; c++) {
+        uint32_t s = size[c];
+        if (s < 16u || s > SLAB_PAGE_SIZE || s % 4u != 0u || align[c] == 0u) {
             return false;
         }
     }
-    return (uint32_t)slab_class_size[SLAB_NUM_CLASSES - 1] >= (uint32_t)SLAB_FAST_MAX;
+    return (uint32_t)size[n - 1u] >= (uint32_t)SLAB_FAST_MAX;
+}
+
+bool layout_table_ok(void)
+{
+    return layout_classes_ok(slab_class_size, slab_class_align,
+                             (uint32_t)SLAB_NUM_CLASSES);
 }
 
 void layout_fill_fast(uint8_t *table)

@@ -70,6 +70,21 @@ bool layout_is_pow2(size_t a);
 uint32_t layout_class(size_t size, size_t align);
 
 /*
+ * Is a class table of n entries (sizes and alignments) one the allocator
+ * can use: classes_ok, the facts class_table_ok states of the configured
+ * table. layout_table_ok asks it of the configured table; a test asks it
+ * of bad tables, so every refusal is shown to work. O(n).
+ */
+/*@ requires 1 <= n;
+    requires \valid_read(size + (0 .. n - 1));
+    requires \valid_read(align + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <==> classes_ok(size, align, n);
+ */
+bool layout_classes_ok(const uint16_t *size, const uint16_t *align,
+                       uint32_t n);
+
+/*
  * Does the class table satisfy class_table_ok? It always does (the static
  * assertions of slab_config.h check the same at compile time); slab_init
  * asks once, so that the proof of src/slab.c, which is run without the

@@ -377,7 +377,7 @@ static void test_damaged_indices_not_followed(void **state)
      * large request that would need the empty pages skips them */
     h->empty[15] = BAD_INDEX;
     h->empty[16] = f->class_page;
-    p = slab_alloc(h, (size_t)(h->npages - 1u) * SLAB_PAGE_SIZE, 1);
+    p = slab_alloc(h, (size_t)(h->npages - 1) * SLAB_PAGE_SIZE, 1);
     assert_null(p);
     assert_int_equal(h->meta[f->class_page].state, PAGE_CLASS);
 
@@ -411,13 +411,31 @@ static void test_damaged_run_length(void **state)
     slab_stats st;
     h->meta[f->large_page].run = SIZE_MAX;
     assert_int_equal(slab_usable_size(h, f->large),
-                     (size_t)(h->npages - (uint32_t)f->large_page) * SLAB_PAGE_SIZE);
+                     (size_t)(h->npages - f->large_page) * SLAB_PAGE_SIZE);
     slab_get_stats(h, &st);
     pages_free = st.pages_free;
     slab_free(h, f->large);
     slab_get_stats(h, &st);
     assert_int_equal(st.pages_free, pages_free + 3u); /* its 3 pages, no more */
     assert_int_equal(h->meta[f->large_page + 3].state == PAGE_LARGE_TAIL, 0);
+}
+
+/* A run length of 0 on a large block's first page: the free still gives
+ * that page back, so the block is gone (the proof of slab_free's "live"
+ * behaviour rests on it), and a second free is refused. */
+static void test_zero_run_length(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    size_t faults = h->fault_count;
+    h->meta[f->large_page].run = 0u;
+    slab_free(h, f->large);
+    assert_int_equal(h->meta[f->large_page].state, PAGE_FREE);
+    assert_int_equal(h->fault_count, faults);
+    assert_int_equal(slab_usable_size(h, f->large), 0);
+    slab_free(h, f->large);
+    assert_int_equal(h->fault_count, faults + 1u);
+    assert_int_equal(h->meta[f->large_page].state, PAGE_FREE);
 }
 
 /* ---- the checks that make each layer safe whatever it is given ------------ */
@@ -593,6 +611,47 @@ static void test_page_core_edges(void **state)
     assert_int_equal(m.used, 3);
 }
 
+/* The class-table check slab_init runs (layout_classes_ok): the
+ * configured table passes; each way a table can be unusable is refused,
+ * one entry at a time, first and last entry alike. */
+static void test_class_table_check(void **state)
+{
+    uint16_t size[SLAB_NUM_CLASSES];
+    uint16_t align[SLAB_NUM_CLASSES];
+    const uint32_t n = (uint32_t)SLAB_NUM_CLASSES;
+    const uint32_t ends[2] = {0u, (uint32_t)SLAB_NUM_CLASSES - 1u};
+    static const uint16_t bad_size[] = {0u, 12u, 18u, 62u};
+    size_t e, k;
+    (void)state;
+    memcpy(size, slab_class_size, sizeof size);
+    memcpy(align, slab_class_align, sizeof align);
+    assert_true(layout_table_ok());
+    assert_true(layout_classes_ok(size, align, n));
+    /* a single class of a page is a usable table */
+    size[0] = (uint16_t)SLAB_PAGE_SIZE;
+    assert_true(layout_classes_ok(size, align, 1u));
+    size[0] = slab_class_size[0];
+    for (e = 0u; e < 2u; e++) {
+        const uint32_t c = ends[e];
+        for (k = 0u; k < sizeof bad_size / sizeof bad_size[0]; k++) {
+            size[c] = bad_size[k]; /* below 16, or not a multiple of 4 */
+            assert_false(layout_classes_ok(size, align, n));
+        }
+        size[c] = (uint16_t)(SLAB_PAGE_SIZE + 4u); /* more than a page */
+        assert_false(layout_classes_ok(size, align, n));
+        size[c] = slab_class_size[c];
+        align[c] = 0u;
+        assert_false(layout_classes_ok(size, align, n));
+        align[c] = slab_class_align[c];
+        assert_true(layout_classes_ok(size, align, n));
+    }
+    /* the largest class must cover the fast table */
+    size[n - 1u] = (uint16_t)(SLAB_FAST_MAX - 4u);
+    assert_false(layout_classes_ok(size, align, n));
+    size[n - 1u] = (uint16_t)SLAB_FAST_MAX;
+    assert_true(layout_classes_ok(size, align, n));
+}
+
 /* The page-list walk of slab_check: a head that is not a page, and a
  * class list holding a page it must not hold. */
 static void test_check_list_walks(void **state)
@@ -611,7 +670,9 @@ static void test_check_list_walks(void **state)
     assert_int_equal(page_of(h, blocks[SLAB_PAGE_SIZE / 16 - 1]), full);
     assert_int_equal(h->head[HEAP_CLASS(0)], HEAP_NO_PAGE);
     DAMAGE(h->head[HEAP_CLASS(0)], full);          /* a full page on the list */
-    DAMAGE(h->npages, 0u);
+    DAMAGE(h->npages, 0);
+    DAMAGE(h->npages, -1);
+    DAMAGE(h->npages, (int64_t)HEAP_MAX_PAGES + 1);
     DAMAGE(h->base, h->base + 16u);
     DAMAGE(h->meta[F->empty_page].state, (uint8_t)PAGE_FREE); /* not on the pool */
     DAMAGE(h->empty[3], F->class_page);            /* an empty page that is not */
@@ -651,7 +712,7 @@ static void test_page_lists_damaged(void **state)
     assert_int_equal(h->meta[F->class_page].state, PAGE_CLASS);
     /* a run search over a class page whose class is out of range */
     h->meta[F->class_page].cls = (uint8_t)SLAB_NUM_CLASSES;
-    assert_int_equal(heap_run_find(h, h->npages, 1u, true), HEAP_NO_PAGE);
+    assert_int_equal(heap_run_find(h, (size_t)h->npages, 1u, true), HEAP_NO_PAGE);
     /* unlinking a page whose back link is out of range: not followed */
     h->links[second].prev = BAD_INDEX;
     heap_list_unlink(h, HEAP_POOL, second);
@@ -737,11 +798,13 @@ int main(void)
         cmocka_unit_test_setup(test_refill_page_heading_list_refused, setup),
         cmocka_unit_test_setup(test_damaged_indices_not_followed, setup),
         cmocka_unit_test_setup(test_damaged_run_length, setup),
+        cmocka_unit_test_setup(test_zero_run_length, setup),
         cmocka_unit_test_setup(test_fast_table_damage_falls_back, setup),
         cmocka_unit_test_setup(test_link_to_partial_block_refused, setup),
         cmocka_unit_test_setup(test_rebuild_finds_no_free_block, setup),
         cmocka_unit_test_setup(test_realloc_old_block_gone_meanwhile, setup),
         cmocka_unit_test(test_page_core_edges),
+        cmocka_unit_test(test_class_table_check),
         cmocka_unit_test_setup(test_check_list_walks, setup),
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
         cmocka_unit_test_setup(test_page_lists_damaged, setup),
