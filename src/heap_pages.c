@@ -85,11 +85,9 @@ uint32_t heap_release_empty(slab_heap *h)
     uint32_t moved = 0u;
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES && moved <= c;
         loop invariant HEAP_SHAPE(h);
-        loop invariant EMPTIES_FREED(h, Pre);
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
-                h->meta[0 .. h->npages - 1].state,
-                h->links[0 .. h->npages - 1];
+                h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
@@ -195,7 +193,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
 {
     /*@ loop invariant 0 <= k <= count;
         loop invariant HEAP_SHAPE(h);
-        loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1].state,
+        loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
      */
@@ -226,7 +224,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant HEAP_SHAPE(h);
         loop invariant h->meta[start].state == PAGE_FREE;
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
-                h->meta[start + 1 .. h->npages - 1].state,
+                h->meta[start + 1 .. h->npages - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
      */

@@ -63,11 +63,9 @@ void heap_pool_give(slab_heap *h, int32_t i);
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1],
-            h->meta[0 .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1];
+            h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures \result <= SLAB_NUM_CLASSES;
-    ensures EMPTIES_FREED(h, Pre);
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -106,8 +104,7 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->meta[start .. start + count - 1].state, h->meta[start].run,
-            h->links[0 .. h->npages - 1];
+            h->meta[start .. start + count - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
  */
@@ -119,8 +116,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->meta[start .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1];
+            h->meta[start .. h->npages - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures 1 <= \result <= h->npages - start;
     ensures \result <= \old(h->meta[start].run) || \result == 1;
@@ -134,7 +130,8 @@ size_t heap_run_give(slab_heap *h, int32_t start);
  * it asks only that they are readable, not the shape invariant:
  * slab_get_stats (src/slab_inspect.c) calls it on a heap whose
  * bookkeeping may be damaged, where INSPECT_MEM implies this precondition. */
-/*@ requires \valid_read(h) && \valid_read(h->meta + (0 .. h->npages - 1));
+/*@ requires \valid_read(h) && 0 <= h->npages <= HEAP_MAX_PAGES;
+    requires \valid_read(h->meta + (0 .. h->npages - 1));
     assigns \nothing;
     ensures \result <= h->npages;
  */

@@ -172,6 +172,9 @@ void heap_format(slab_heap *h)
         loop invariant \forall integer k; 0 <= k < i ==>
           h->meta[k].state == PAGE_FREE &&
           h->links[k].next == HEAP_NO_PAGE && h->links[k].prev == HEAP_NO_PAGE;
+        loop invariant lists_cleared: h->head[HEAP_POOL] == HEAP_NO_PAGE &&
+          \forall integer k; 0 <= k < SLAB_NUM_CLASSES ==>
+            h->head[HEAP_CLASS(k)] == HEAP_NO_PAGE && h->empty[k] == HEAP_NO_PAGE;
         loop assigns i, h->meta[0 .. n - 1], h->links[0 .. n - 1];
         loop variant n - i;
      */
@@ -439,7 +442,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
  * pages are given up only when they make the run possible, so a refused
  * request leaves every page where it was. O(pages).
  */
-/*@ requires HEAP_INV(h) && align >= 1;
+/*@ requires HEAP_INV(h);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result);
@@ -596,8 +599,7 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
 /*@ requires HEAP_INV(h) && 0 <= i < h->npages;
     requires h->meta[i].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
-            h->meta[i .. h->npages - 1].state,
-            h->links[0 .. h->npages - 1],
+            h->meta[i .. h->npages - 1], h->links[0 .. h->npages - 1],
             h->large_pages, h->bytes_used;
     ensures HEAP_INV_M(h);
     ensures h->meta[i].state == PAGE_FREE;
