@@ -33,7 +33,8 @@
 
 /* Bookkeeping of one page, kept in the page table outside the page. */
 typedef struct page_meta {
-    size_t run;      /* a size_t: a type of its own in WP's memory model */    /* first page of a large block: pages in the block */
+    size_t run;      /* first page of a large block: pages in the block
+                        (a size_t, a type of its own in WP's memory model) */
     uint16_t head;   /* offset of the first free block (valid if nfree > 0) */
     uint16_t carved; /* bytes from the page start cut into blocks */
     uint16_t nfree;  /* blocks on the free list */

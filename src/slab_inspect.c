@@ -178,7 +178,7 @@ static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
      */
     while (i != HEAP_NO_PAGE) {
         const page_meta *m;
-        if (i < 0 || i >= h->npages || n >= h->npages) {
+        if (i < 0 || i >= h->npages || (int64_t)n >= h->npages) {
             return LIST_BAD;
         }
         m = &h->meta[i];
@@ -251,7 +251,7 @@ static bool heap_check(const slab_heap *h)
                 empties[0 .. SLAB_NUM_CLASSES - 1];
         loop variant h->npages - i;
      */
-    while (i < h->npages) {
+    while ((int64_t)i < h->npages) {
         const page_meta *m = &h->meta[i];
         uint32_t step = 1u; /* a large block is checked whole */
         switch (m->state) {
@@ -274,7 +274,7 @@ static bool heap_check(const slab_heap *h)
             bytes += (size_t)m->used * m->size;
             break;
         case PAGE_LARGE:
-            if (m->run == 0u || m->run > (size_t)(h->npages - i)) {
+            if (m->run == 0u || m->run > (size_t)(h->npages - (int64_t)i)) {
                 return false;
             }
             /*@ loop invariant i + 1 <= j <= i + m->run;
@@ -409,7 +409,7 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
                 out->classes[0 .. SLAB_NUM_CLASSES - 1].blocks_free;
         loop variant h->npages - i;
      */
-    for (uint32_t i = 0u; i < h->npages; i++) {
+    for (uint32_t i = 0u; (int64_t)i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
         if (m->state == (uint8_t)PAGE_LARGE) {
             out->blocks_used++;
