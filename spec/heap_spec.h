@@ -69,6 +69,11 @@
        (\at((h)->meta[j_].state, L) == PAGE_CLASS &&                         \
         \at((h)->meta[j_].used, L) == 0 && (h)->meta[j_].state == PAGE_FREE))
 
+/* No page's count of blocks in use changed since label L. */
+#define USED_KEPT(h, L)                                                      \
+    (\forall integer j_; 0 <= j_ < (h)->npages ==>                           \
+       (h)->meta[j_].used == \at((h)->meta[j_].used, L))
+
 /* The whole shape invariant. */
 #define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))
 

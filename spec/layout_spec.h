@@ -23,13 +23,12 @@
   // and the fast table can rely on (the largest class covers
   // SLAB_FAST_MAX). layout_table_ok checks it at run time, so the proofs of
   // src/slab.c, which does not see the table's values, may assume it.
-  predicate class_ok(integer c) =
-    16 <= slab_class_size[c] <= SLAB_PAGE_SIZE &&
-    slab_class_size[c] % 4 == 0 && slab_class_align[c] >= 1;
-  // The same facts of a class table given as two arrays of n entries,
-  // which is what layout_classes_ok checks (a test can hand it a bad one).
   predicate class_entry_ok(integer size, integer align) =
     16 <= size <= SLAB_PAGE_SIZE && size % 4 == 0 && align >= 1;
+  predicate class_ok(integer c) =
+    class_entry_ok(slab_class_size[c], slab_class_align[c]);
+  // A class table given as two arrays of n entries, which is what
+  // layout_classes_ok checks (so a test can hand it a bad one).
   predicate classes_ok{L}(uint16_t *size, uint16_t *align, integer n) =
     (\forall integer c; 0 <= c < n ==> class_entry_ok(size[c], align[c])) &&
     size[n - 1] >= SLAB_FAST_MAX;

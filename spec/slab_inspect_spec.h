@@ -10,7 +10,10 @@
  * invariant: every list walk is bounded and every index read from the
  * bookkeeping is range-checked. slab_check and the page walk of
  * slab_get_stats also accept a heap whose page count was zeroed
- * (INSPECT_MEM), since then no page is read at all.
+ * (INSPECT_MEM), since then no page is read at all. Like every function
+ * on a heap, they rely on the class table's sanity (class_table_ok,
+ * spec/layout_spec.h), which slab_init checked before it made the heap:
+ * the table is constant, so it still holds.
  *
  * Requirements served (spec/REQUIREMENTS.md): R15 (every page index
  * followed is in range), R16 (slab_check says true only if every class
@@ -67,7 +70,7 @@
  * none. Reads only.
  */
 /*@ requires h == \null || \valid_read(h);
-    requires IS_HEAP(h) ==> INSPECT_MEM(h);
+    requires IS_HEAP(h) ==> INSPECT_MEM(h) && class_table_ok;
     assigns \nothing;
     behavior not_a_heap:
       assumes !IS_HEAP(h);
@@ -87,7 +90,7 @@
 bool slab_check(const slab_heap *h);
 
 /*@ requires h == \null || \valid_read(h);
-    requires IS_HEAP(h) ==> INSPECT_MEM(h);
+    requires IS_HEAP(h) ==> INSPECT_MEM(h) && class_table_ok;
     requires out != \null ==> \valid(out);
     requires out != \null && IS_HEAP(h) ==> OUT_SEPARATED(h, out);
     behavior no_out:
@@ -109,7 +112,7 @@ bool slab_check(const slab_heap *h);
 void slab_get_stats(const slab_heap *h, slab_stats *out);
 
 /*@ requires h == \null || \valid_read(h);
-    requires IS_HEAP(h) ==> INSPECT_MEM(h);
+    requires IS_HEAP(h) ==> INSPECT_MEM(h) && class_table_ok;
     requires out != \null ==> \valid(out);
     requires out != \null && IS_HEAP(h) ==> OUT_SEPARATED(h, out);
     behavior refused:

@@ -80,22 +80,44 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
            h->meta[i].cls == c && h->meta[i].used == 0u;
 }
 
+/*
+ * Give class c's kept empty page, if it has one, back to the pool. One
+ * step of heap_release_empty, a function of its own so that what one step
+ * does to the page states is proved once, outside the loop.
+ */
+/*@ requires HEAP_SHAPE(h) && c < SLAB_NUM_CLASSES;
+    assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count, h->empty[c],
+            h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
+    ensures HEAP_SHAPE(h);
+    ensures USED_KEPT(h, Pre);
+    ensures EMPTIES_FREED(h, Pre);
+ */
+static bool heap_release_class(slab_heap *h, uint32_t c)
+{
+    int32_t i = h->empty[c];
+    if (!empty_page_ok(h, c, i)) {
+        return false;
+    }
+    heap_list_unlink(h, HEAP_CLASS(c), i);
+    h->empty[c] = HEAP_NO_PAGE;
+    heap_pool_give(h, i);
+    return true;
+}
+
 uint32_t heap_release_empty(slab_heap *h)
 {
     uint32_t moved = 0u;
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES && moved <= c;
         loop invariant HEAP_SHAPE(h);
+        loop invariant USED_KEPT(h, Pre);
+        loop invariant EMPTIES_FREED(h, Pre);
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
-        int32_t i = h->empty[c];
-        if (empty_page_ok(h, c, i)) {
-            heap_list_unlink(h, HEAP_CLASS(c), i);
-            h->empty[c] = HEAP_NO_PAGE;
-            heap_pool_give(h, i);
+        if (heap_release_class(h, c)) {
             moved++;
         }
     }
@@ -244,7 +266,7 @@ uint32_t heap_longest_run(const slab_heap *h)
         loop assigns i, len, best;
         loop variant h->npages - i;
      */
-    for (uint32_t i = 0u; i < h->npages; i++) {
+    for (uint32_t i = 0u; (int64_t)i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
         bool usable = m->state == (uint8_t)PAGE_FREE ||
                       (m->state == (uint8_t)PAGE_CLASS && m->used == 0u);

@@ -66,6 +66,7 @@ void heap_pool_give(slab_heap *h, int32_t i);
             h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures \result <= SLAB_NUM_CLASSES;
+    ensures EMPTIES_FREED(h, Pre);
  */
 uint32_t heap_release_empty(slab_heap *h);
 

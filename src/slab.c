@@ -149,7 +149,9 @@ void heap_format(slab_heap *h)
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
         loop invariant h->head[HEAP_POOL] == HEAP_NO_PAGE;
         loop invariant \forall integer k; 0 <= k < c ==>
-          h->head[HEAP_CLASS(k)] == HEAP_NO_PAGE && h->empty[k] == HEAP_NO_PAGE;
+          h->empty[k] == HEAP_NO_PAGE;
+        loop invariant \forall integer l; 1 <= l <= c ==>
+          h->head[l] == HEAP_NO_PAGE;
         loop assigns c, h->head[1 .. HEAP_LISTS - 1], h->empty[0 .. SLAB_NUM_CLASSES - 1];
         loop variant SLAB_NUM_CLASSES - c;
      */
@@ -172,9 +174,11 @@ void heap_format(slab_heap *h)
         loop invariant \forall integer k; 0 <= k < i ==>
           h->meta[k].state == PAGE_FREE &&
           h->links[k].next == HEAP_NO_PAGE && h->links[k].prev == HEAP_NO_PAGE;
-        loop invariant lists_cleared: h->head[HEAP_POOL] == HEAP_NO_PAGE &&
-          \forall integer k; 0 <= k < SLAB_NUM_CLASSES ==>
-            h->head[HEAP_CLASS(k)] == HEAP_NO_PAGE && h->empty[k] == HEAP_NO_PAGE;
+        loop invariant lists_cleared:
+          (\forall integer l; 0 <= l < HEAP_LISTS ==>
+             h->head[l] == HEAP_NO_PAGE) &&
+          (\forall integer k; 0 <= k < SLAB_NUM_CLASSES ==>
+             h->empty[k] == HEAP_NO_PAGE);
         loop assigns i, h->meta[0 .. n - 1], h->links[0 .. n - 1];
         loop variant n - i;
      */

@@ -11,7 +11,7 @@
  * valid (HEAP_MEM), however damaged its bookkeeping; slab_check says true
  * only if every page is in a known state and every class page keeps the
  * page invariant (HEAP_PAGES). This file is not yet in the proof runs
- * (proofs/REPORT.md; spec/TRUSTED.md T5).
+ * (spec/TRUSTED.md T5): one goal of heap_stats times out.
  */
 #include "heap_pages.h"
 
@@ -81,7 +81,7 @@ static bool granule_starts_block(uint32_t g, uint32_t size, uint32_t blocks)
  * "nfree valid links, then the end" rules out repeats).
  * True only if the page keeps the page invariant for its class's size.
  */
-/*@ requires HEAP_MEM(h) && 0 <= i < h->npages;
+/*@ requires HEAP_MEM(h) && 0 <= i < h->npages && class_table_ok;
     assigns \nothing;
     ensures \result ==> h->meta[i].cls < SLAB_NUM_CLASSES &&
               h->meta[i].size == slab_class_size[h->meta[i].cls];
@@ -210,7 +210,7 @@ static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
  * The whole invariant, read from the header, the page table and the free
  * blocks: O(pages + blocks), every walk bounded.
  */
-/*@ requires INSPECT_MEM(h);
+/*@ requires INSPECT_MEM(h) && class_table_ok;
     assigns \nothing;
     ensures \result ==> h->npages > 0 && HEAP_MEM(h);
     ensures \result ==> h->span == h->npages * SLAB_PAGE_SIZE;
@@ -274,7 +274,7 @@ static bool heap_check(const slab_heap *h)
             bytes += (size_t)m->used * m->size;
             break;
         case PAGE_LARGE:
-            if (m->run == 0u || m->run > (size_t)(h->npages - (int64_t)i)) {
+            if (m->run == 0u || m->run > (size_t)h->npages - i) {
                 return false;
             }
             /*@ loop invariant i + 1 <= j <= i + m->run;
@@ -368,10 +368,29 @@ static void stats_clear(slab_stats *out)
     }
 }
 
+/* Count one sound page of class c, with `used` blocks in use and `left` it
+ * can still hand out, into the class's figures. A step of its own, so that
+ * the proof of heap_stats's page loop sees what it needs (no class gained
+ * more than one page) rather than three updates of the same memory. */
+/*@ requires \valid(out) && c < SLAB_NUM_CLASSES;
+    requires out->classes[c].pages < SIZE_MAX;
+    assigns out->classes[c].pages, out->classes[c].blocks_used,
+            out->classes[c].blocks_free;
+    ensures \forall integer d; 0 <= d < SLAB_NUM_CLASSES ==>
+              out->classes[d].pages <= \old(out->classes[d].pages) + 1;
+ */
+static void stats_add_page(slab_stats *out, uint32_t c, size_t used,
+                           size_t left)
+{
+    out->classes[c].pages++;
+    out->classes[c].blocks_used += used;
+    out->classes[c].blocks_free += left;
+}
+
 /* The statistics of a heap, into zeroed *out. A damaged class page is
  * left out of the per-class figures (slab_check reports it). */
 /*@ requires INSPECT_MEM(h) && \valid(out) && OUT_SEPARATED(h, out);
-    requires STATS_ZERO(out);
+    requires STATS_ZERO(out) && class_table_ok;
     assigns *out;
     ensures \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==>
               out->classes[c].pages <= \old(h->npages);
@@ -380,6 +399,7 @@ static void stats_clear(slab_stats *out)
 static void heap_stats(const slab_heap *h, slab_stats *out)
 {
     size_t largest_class = 0u;
+    size_t blocks_used = 0u; /* a local, so each page writes *out once */
     out->page_size = SLAB_PAGE_SIZE;
     out->pages_total = (size_t)h->npages;
     out->capacity = (size_t)h->npages * SLAB_PAGE_SIZE;
@@ -400,10 +420,12 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
         out->classes[c].block_size = slab_class_size[c];
     }
     /*@ loop invariant 0 <= i <= h->npages;
+        loop invariant meta_readable:
+          \valid_read(h->meta + (0 .. h->npages - 1));
         loop invariant largest_class <= i * SLAB_PAGE_SIZE;
         loop invariant \forall integer d; 0 <= d < SLAB_NUM_CLASSES ==>
                          out->classes[d].pages <= i;
-        loop assigns i, largest_class, out->blocks_used,
+        loop assigns i, largest_class, blocks_used,
                 out->classes[0 .. SLAB_NUM_CLASSES - 1].pages,
                 out->classes[0 .. SLAB_NUM_CLASSES - 1].blocks_used,
                 out->classes[0 .. SLAB_NUM_CLASSES - 1].blocks_free;
@@ -412,21 +434,20 @@ static void heap_stats(const slab_heap *h, slab_stats *out)
     for (uint32_t i = 0u; (int64_t)i < h->npages; i++) {
         const page_meta *m = &h->meta[i];
         if (m->state == (uint8_t)PAGE_LARGE) {
-            out->blocks_used++;
+            blocks_used++;
         }
         /* a damaged entry is left out (slab_check reports it) */
         if (heap_class_page_sane(h, (int32_t)i, m->cls)) {
-            slab_class_stats *cs = &out->classes[m->cls];
-            size_t left = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
-            cs->pages++;
-            cs->blocks_used += m->used;
-            out->blocks_used += m->used;
-            cs->blocks_free += left;
+            size_t left = (size_t)m->nfree +
+                          ((size_t)SLAB_PAGE_SIZE - m->carved) / m->size;
+            stats_add_page(out, m->cls, m->used, left);
+            blocks_used += m->used;
             if (left > 0u && m->size > largest_class) {
                 largest_class = m->size;
             }
         }
     }
+    out->blocks_used = blocks_used;
     /* heap_longest_run (src/heap_pages.c) asks only that the header and
      * the page table be readable (INSPECT_MEM implies it), not the shape
      * invariant: this heap's bookkeeping may be damaged. */
@@ -458,9 +479,11 @@ bool slab_get_page_info(const slab_heap *h, size_t index, slab_page_info *out)
         info.block_size = m->size;
         info.blocks_used = m->used;
         if (heap_class_page_sane(h, (int32_t)index, m->cls)) {
+            /* In size_t, where neither the quotient nor the sum wraps. */
+            size_t uncut = ((size_t)SLAB_PAGE_SIZE - m->carved) / m->size;
             //@ assert m->carved <= SLAB_PAGE_SIZE && 16 <= m->size;
-            //@ assert (SLAB_PAGE_SIZE - m->carved) / m->size <= SLAB_PAGE_SIZE;
-            info.blocks_free = m->nfree + (SLAB_PAGE_SIZE - m->carved) / m->size;
+            //@ assert uncut <= SLAB_PAGE_SIZE;
+            info.blocks_free = (size_t)m->nfree + uncut;
         }
         break;
     case PAGE_LARGE:
