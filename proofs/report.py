@@ -230,7 +230,7 @@ def lemma_files(proved):
     where = {}
     for f in files:
         text = read(os.path.relpath(f, ROOT)) or ''
-        for m in re.finditer(r'\blemma\s+(\w+)\s*:', text):
+        for m in re.finditer(r'\blemma\s+(\w+)\s*(?:\{[^}]*\})?\s*:', text):
             where.setdefault(m.group(1), os.path.relpath(f, ROOT))
     return where
 
