@@ -25,37 +25,58 @@ ARM_CC   := arm-none-eabi-gcc
 ARM_FLAGS := -mcpu=cortex-m4 -mthumb -Os
 
 # Proofs: every file of src/ but the trusted edge (src/slab_edge.c,
-# spec/TRUSTED.md T11-T13), the unity file and, not yet, src/slab_inspect.c
-# (T5), in two runs.
+# spec/TRUSTED.md T11-T13) and the unity file.
 PROVED   := src/page_block.c src/slab_layout.c src/heap_pages.c
-# src/slab.c in a run of its own: its goals are many and slow, and it reads
+# src/slab.c in runs of its own: its goals are many and slow, and it reads
 # the core only through its contracts.
 PROVED_API := src/slab.c
+PROVED_INSPECT := src/slab_inspect.c
 WP_CACHE := proofs/cache
 WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
-            -wp-prover z3,cvc4 -wp-par 2 -wp-timeout 10 \
+            -wp-prover z3,cvc4 -wp-timeout 10 \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
+# Proof slots: 2 when the provers run (2 cores; more would make goals
+# near the 10 s limit time out). In a replay no prover runs, and WP's
+# scheduler pauses between cache look-ups, so more slots finish sooner
+# (measured: a third of src/slab.c replays in 2 min 36 s with 16, 4 min 32 s
+# with 2). The slot count is not part of a goal's cache key.
+WP_PAR_update  := 2
+WP_PAR_offline := 16
 # The WP runs of `make prove` / `prove-full`, each one frama-c invocation on a
-# fixed set of files (a run's cache entries replay only with the same files):
-#   core: $(PROVED);  api: $(PROVED_API).
+# fixed set of files; a goal's cache entry replays in any run of the same
+# files that generates it, whatever the function selection:
+#   core: $(PROVED);  inspect: $(PROVED_INSPECT);
+#   api-a, api-b: $(PROVED_API) split in two (WP_API_A and the rest), so a
+#   replay can run them side by side; api-lemmas: the lemmas of that file
+#   set, which a run restricted to some functions does not prove.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options) and X in WP_RUNS.
-WP_RUNS       = core api
-WP_FILES_core = $(PROVED)
-WP_ARGS_core  = $(PROVED)
-WP_FILES_api  = $(PROVED_API)
-WP_ARGS_api   = $(PROVED_API)
+WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
+WP_RUNS             = core api-a api-b api-lemmas inspect
+WP_FILES_core       = $(PROVED)
+WP_ARGS_core        = $(PROVED)
+WP_FILES_api-a      = $(PROVED_API)
+WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
+WP_FILES_api-b      = $(PROVED_API)
+WP_ARGS_api-b       = -wp-skip-fct $(WP_API_A) $(PROVED_API)
+WP_FILES_api-lemmas = $(PROVED_API)
+WP_ARGS_api-lemmas  = -wp-prop @lemma $(PROVED_API)
+WP_FILES_inspect    = $(PROVED_INSPECT)
+WP_ARGS_inspect     = $(PROVED_INSPECT)
 # $(call WP_RUN,<cache mode>,<name>,<run>): the command of one run, also shown
 # in the report; it writes WP's JSON report build/<name>.json, which
 # proofs/report.py reads with the log build/<name>.log.
-WP_RUN   = frama-c $(WP_FLAGS) -wp-cache $(1) -wp-report-json $(BUILD)/$(2).json $(WP_ARGS_$(3))
-# $(call WP_PROVE,<cache mode>,<prefix>): every run R of WP_RUNS in turn, to
-# build/<prefix>-R.log and .json; then proofs/REPORT.md over all runs (files of
-# SRC in no run are listed as not in the proof), then ci/proof-summary.sh on
-# each log. Fails if the report cannot be written or any run's summary fails.
+WP_RUN   = frama-c $(WP_FLAGS) -wp-par $(WP_PAR_$(1)) -wp-cache $(1) -wp-report-json $(BUILD)/$(2).json $(WP_ARGS_$(3))
+# $(call WP_PROVE,<cache mode>,<prefix>): every run R of WP_RUNS, to
+# build/<prefix>-R.log and .json (a replay runs them all at once: each
+# frama-c is one thread, and the replay of src/slab.c alone took 16 min;
+# when the provers run, one run at a time); then proofs/REPORT.md over all
+# runs (files of SRC in no run are listed as not in the proof), then
+# ci/proof-summary.sh on each log. Fails if the report cannot be written or
+# any run's summary fails.
 define WP_PROVE
 	@mkdir -p $(BUILD)
 	rm -f $(BUILD)/$(2).log $(BUILD)/$(2).json $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).json)
-	$(foreach R,$(WP_RUNS),$(call WP_RUN,$(1),$(2)-$(R),$(R)) > $(BUILD)/$(2)-$(R).log 2>&1 || true;)
+	$(foreach R,$(WP_RUNS),$(call WP_RUN,$(1),$(2)-$(R),$(R)) > $(BUILD)/$(2)-$(R).log 2>&1 $(if $(filter offline,$(1)),&,|| true;)) wait
 	@python3 proofs/report.py --src '$(SRC)' $(foreach R,$(WP_RUNS),--run $(R) $(BUILD)/$(2)-$(R).log $(BUILD)/$(2)-$(R).json '$(WP_FILES_$(R))' '$(call WP_RUN,$(1),$(2)-$(R),$(R))'); r=$$?; \
 	s=0; for log in $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).log); do \
 	  echo "$$log:"; ci/proof-summary.sh $$log || s=1; done; \
@@ -137,7 +158,7 @@ prove-full: tools-prove
 # proofs/MUTANTS.md with the score. MUTANTS=M01,M02 runs only those.
 prove-mutants: tools-prove tools-test
 	python3 proofs/mutants.py --proved "$(PROVED)" \
-	  --wp-flags '$(WP_FLAGS)' --only "$(MUTANTS)" \
+	  --wp-flags '$(WP_FLAGS) -wp-par $(WP_PAR_update)' --only "$(MUTANTS)" \
 	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 
 # ---- cross builds -----------------------------------------------------------
