@@ -157,7 +157,7 @@ prove-full: tools-prove
 # scratch copy, given to WP (proved files) and to the unit tests; writes
 # proofs/MUTANTS.md with the score. MUTANTS=M01,M02 runs only those.
 prove-mutants: tools-prove tools-test
-	python3 proofs/mutants.py --proved "$(PROVED)" \
+	python3 proofs/mutants.py --proved "$(PROVED) $(PROVED_API) $(PROVED_INSPECT)" \
 	  --wp-flags '$(WP_FLAGS) -wp-par $(WP_PAR_update)' --only "$(MUTANTS)" \
 	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 

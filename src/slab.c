@@ -588,6 +588,10 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     uint32_t c = m->cls;
     bool was_full = page_is_full(m);
 
+    /* For the provers: the word of page i that page_give writes has the C
+     * type of the bitmap words of the other pages' entries; this names the
+     * separation HEAP_MEM gives, for that one word. */
+    //@ assert word_apart: \separated(h->pages + (i * SLAB_PAGE_WORDS + off / 4), h->meta + (0 .. h->npages - 1));
     page_give(m, page_words(h, i), off);
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
