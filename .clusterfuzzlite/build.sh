@@ -16,7 +16,7 @@ fi
 mkdir -p "$OUT"
 
 # the library's sources (never src/*.c: slab_unity.c includes the others)
-LIB_SRC="src/slab.c src/slab_edge.c src/slab_inspect.c src/heap_pages.c src/page_block.c src/slab_layout.c"
+LIB_SRC="src/slab.c src/slab_edge.c src/slab_inspect.c src/heap_pages.c src/page_block.c src/slab_layout.c src/heap_arena.c"
 
 for h in ops layout misuse init; do
     # shellcheck disable=SC2086

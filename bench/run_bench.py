@@ -791,7 +791,7 @@ def main():
       % info["commit"])
     if "slab-sep" in allocs:
         w("  - **slab**: `src/slab_unity.c`, the one-unit build `libslab.a` is made from;"
-          " **slab-sep**: the six files as separate objects (no inlining across them)")
+          " **slab-sep**: the library's files as separate objects (no inlining across them)")
     w("- command: `make bench` = `%s`" % " ".join(
         ["python3", "bench/run_bench.py"] + sys.argv[1:]))
     w("")

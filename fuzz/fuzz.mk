@@ -19,7 +19,7 @@
 
 BUILD        ?= build
 SRC          ?= src/slab.c src/slab_edge.c src/slab_inspect.c src/heap_pages.c \
-                src/page_block.c src/slab_layout.c
+                src/page_block.c src/slab_layout.c src/heap_arena.c
 HDR          ?= $(wildcard src/*.h)
 SAN          ?= -fsanitize=address,undefined -fno-sanitize-recover=all
 TOOLS        ?= ci/install-tools.sh

@@ -34,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, 'build', 'mutants')
 TESTS = ['test_slab', 'test_check']
 SRC = ['src/slab.c', 'src/slab_edge.c', 'src/slab_inspect.c', 'src/heap_pages.c',
-       'src/page_block.c', 'src/slab_layout.c']
+       'src/page_block.c', 'src/slab_layout.c', 'src/heap_arena.c']
 
 # Why a survivor survives, when we know (filled from the last run's
 # analysis; a survivor without an entry is reported as "not analysed").

@@ -8,71 +8,41 @@
  * is a trusted assumption listed in spec/TRUSTED.md, and the unit tests
  * and fuzz harnesses (under ASan and UBSan) exercise every line.
  */
+#include "heap_arena.h"
 #include "slab_edge.h"
-
-static uintptr_t align_up(uintptr_t a, uintptr_t to)
-{
-    return (a + (to - 1u)) & ~(to - 1u);
-}
 
 /*
  * Lay the heap out in the arena: header, page table, list links, pages
- * from the first page boundary after them (see heap_internal.h). Only the
- * geometry is computed here; heap_format (src/slab.c, proved) writes the
- * bookkeeping.
+ * from the first page boundary after them (see heap_internal.h). The
+ * arithmetic is heap_arena_layout's (src/heap_arena.c, proved: every part
+ * inside the arena, in order, aligned); what is left here is turning its
+ * addresses into pointers. heap_format (src/slab.c, proved) writes the
+ * bookkeeping. Nothing is written unless the arena is accepted.
  */
 slab_heap *slab_init(void *arena, size_t size)
 {
-    /* cppcheck-suppress misra-c2012-11.6 ; D1: aligning the arena needs its address */
-    uintptr_t start = (uintptr_t)arena;
-    uintptr_t end;
-    uintptr_t hdr;
-    uintptr_t table;
-    uintptr_t first;
-    size_t fit;
-    size_t npages;
+    heap_arena_plan plan;
     slab_heap *h;
-    const size_t per_entry = sizeof(page_meta) + sizeof(page_link);
-    const size_t per_page = per_entry + SLAB_PAGE_SIZE;
-    /* the header, rounded up so the page table after it is 8-aligned */
-    const size_t header = (sizeof(slab_heap) + 7u) & ~(size_t)7u;
 
-    if (arena == NULL || size > UINTPTR_MAX - start ||
-        start > UINTPTR_MAX - SLAB_PAGE_SIZE) {
+    /* cppcheck-suppress misra-c2012-11.6 ; D1: the layout needs the arena's address */
+    if (arena == NULL ||
+        !heap_arena_layout((uintptr_t)arena, size, sizeof(slab_heap),
+                           sizeof(page_meta), sizeof(page_link),
+                           HEAP_MAX_PAGES, &plan)) {
         return NULL;
-    }
-    end = start + size;
-    hdr = align_up(start, 16u);
-    if (hdr > end || end - hdr < header) {
-        return NULL;
-    }
-    table = hdr + header;
-    /* At most `fit` pages, each with its entry, fit after the header (and
-     * never more than page indices can name); the pages start at the first
-     * page boundary after that many entries. */
-    fit = (size_t)(end - table) / per_page;
-    fit = fit < HEAP_MAX_PAGES ? fit : HEAP_MAX_PAGES;
-    first = align_up(table + fit * per_entry, SLAB_PAGE_SIZE);
-    if (fit == 0u || first >= end) {
-        return NULL;
-    }
-    npages = (size_t)(end - first) / SLAB_PAGE_SIZE;
-    if (npages > fit) {
-        npages = fit;
     }
     /* (the class table is checked once here so that heap_format and the
      * rest of src/slab.c may rely on it: see layout_table_ok) */
-    if (npages == 0u || !layout_table_ok()) {
+    if (!layout_table_ok()) {
         return NULL;
     }
-
-    h = (slab_heap *)hdr;
-    h->npages = (int64_t)npages;
-    h->pages = (uint32_t *)first;
-    h->meta = (page_meta *)table;
-    h->links = (page_link *)(table + fit * sizeof(page_meta));
-    h->base = first;
-    h->span = npages * SLAB_PAGE_SIZE;
+    h = (slab_heap *)plan.header;
+    h->npages = (int64_t)plan.npages;
+    h->pages = (uint32_t *)plan.first;
+    h->meta = (page_meta *)plan.table;
+    h->links = (page_link *)plan.links;
+    h->base = plan.first;
+    h->span = plan.npages * SLAB_PAGE_SIZE;
     heap_format(h);
     return h;
 }

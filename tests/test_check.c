@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "heap_arena.h"
 #include "heap_pages.h"
 
 #define ARENA_BYTES (256u * 1024u)
@@ -752,6 +753,84 @@ static void test_init_layout_never_overlaps(void **state)
     }
 }
 
+/* What heap_arena_layout's contract (src/heap_arena.h) states, checked in C
+ * for one plan: every part inside [start, start + size), in order,
+ * aligned, and no page left out that would fit after the table. */
+static void assert_plan_ok(uintptr_t start, size_t size, size_t hsize,
+                           size_t msize, size_t lsize, size_t maxp,
+                           const heap_arena_plan *p)
+{
+    uintptr_t end = start + size;
+    assert_true(start <= p->header && p->header % 16u == 0u);
+    assert_true(p->header + hsize <= p->table && p->table % 8u == 0u);
+    assert_true(1u <= p->npages && p->npages <= p->fit && p->fit <= maxp);
+    assert_true(p->links == p->table + p->fit * msize);
+    assert_true(p->links + p->fit * lsize <= p->first);
+    assert_true(p->first % SLAB_PAGE_SIZE == 0u);
+    assert_true(p->first + p->npages * SLAB_PAGE_SIZE <= end);
+    assert_true(p->npages == p->fit ||
+                p->first + (p->npages + 1u) * SLAB_PAGE_SIZE > end);
+}
+
+/* heap_arena_layout, the proved arithmetic of slab_init, with this target's
+ * struct sizes and with a 32-bit target's: refusals leave the plan
+ * untouched; every arena with room for the header, two entries and two
+ * pages is accepted, wherever it starts (the bound its contract states);
+ * every accepted plan satisfies the contract. */
+static void test_heap_arena_layout_contract(void **state)
+{
+    static const size_t sizes[][3] = {
+        {sizeof(slab_heap), sizeof(page_meta), sizeof(page_link)},
+        {120u, 44u, 8u}, /* a 32-bit target's sizes */
+        {1u, 1u, 1u},
+    };
+    heap_arena_plan plan, before;
+    size_t k;
+    (void)state;
+    memset(&before, 0xA5, sizeof before);
+    for (k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t hs = sizes[k][0], ms = sizes[k][1], ls = sizes[k][2];
+        size_t enough = 16u + hs + 8u + 2u * (ms + ls + SLAB_PAGE_SIZE);
+        size_t too_small = hs + ms + ls + SLAB_PAGE_SIZE;
+        uintptr_t start;
+        size_t size;
+        plan = before;
+        assert_false(heap_arena_layout(0u, enough, hs, ms, ls, HEAP_MAX_PAGES, &plan));
+        assert_false(heap_arena_layout(UINTPTR_MAX - 100u, 101u, hs, ms, ls,
+                                  HEAP_MAX_PAGES, &plan));
+        assert_false(heap_arena_layout(UINTPTR_MAX - enough + 1u, enough, hs, ms, ls,
+                                  HEAP_MAX_PAGES, &plan));
+        assert_false(heap_arena_layout(4096u, SIZE_MAX, hs, ms, ls, HEAP_MAX_PAGES,
+                                  &plan));
+        assert_memory_equal(&plan, &before, sizeof plan);
+        for (start = 4096u; start < 4096u + 2u * SLAB_PAGE_SIZE; start += 7u) {
+            /* too small: refused, untouched */
+            assert_false(heap_arena_layout(start, too_small - 1u, hs, ms, ls,
+                                      HEAP_MAX_PAGES, &plan));
+            assert_memory_equal(&plan, &before, sizeof plan);
+            /* enough: accepted */
+            assert_true(heap_arena_layout(start, enough, hs, ms, ls,
+                                     HEAP_MAX_PAGES, &plan));
+            assert_plan_ok(start, enough, hs, ms, ls, HEAP_MAX_PAGES, &plan);
+            plan = before;
+        }
+        /* every size in between and beyond, a few starts, caps 2 and max */
+        for (start = 16u; start < 16u + 64u; start += 13u) {
+            for (size = too_small - 64u; size < 40u * SLAB_PAGE_SIZE; size += 61u) {
+                if (heap_arena_layout(start, size, hs, ms, ls, HEAP_MAX_PAGES, &plan)) {
+                    assert_true(size >= too_small);
+                    assert_plan_ok(start, size, hs, ms, ls, HEAP_MAX_PAGES, &plan);
+                } else {
+                    assert_true(size < enough);
+                }
+                if (heap_arena_layout(start, size, hs, ms, ls, 2u, &plan)) {
+                    assert_plan_ok(start, size, hs, ms, ls, 2u, &plan);
+                }
+            }
+        }
+    }
+}
+
 /* realloc copies at most the old block: with the last page of an arena
  * that ends where its allocation ends, reading one byte more would be
  * past the allocation, which AddressSanitizer reports. */
@@ -809,6 +888,7 @@ int main(void)
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
         cmocka_unit_test_setup(test_page_lists_damaged, setup),
         cmocka_unit_test(test_init_layout_never_overlaps),
+        cmocka_unit_test(test_heap_arena_layout_contract),
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
