@@ -74,6 +74,23 @@
     (\forall integer j_; 0 <= j_ < (h)->npages ==>                           \
        (h)->meta[j_].used == \at((h)->meta[j_].used, L))
 
+/* Page i, read from h->empty[c], is an empty page of class c: what
+ * empty_page_ok checks before the page is taken or given back. */
+#define KEPT_EMPTY(h, c, i)                                                  \
+    (0 <= (i) < (h)->npages && (h)->meta[i].state == PAGE_CLASS &&          \
+     (h)->meta[i].cls == (c) && (h)->meta[i].used == 0)
+
+/* No class keeps an empty page another use could take. */
+#define NO_KEPT_EMPTY(h)                                                     \
+    (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                      \
+       !KEPT_EMPTY(h, c_, (h)->empty[c_]))
+
+/* The pool has no page to give: its list is empty, or (damage from
+ * outside only) its first page is not free. */
+#define POOL_DRY(h)                                                          \
+    ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
+     (h)->meta[(h)->head[HEAP_POOL]].state != PAGE_FREE)
+
 /* The whole shape invariant. */
 #define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))
 

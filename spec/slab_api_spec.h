@@ -34,6 +34,8 @@
         live_at(h, slab_ghost_page, slab_ghost_off) &&
         !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
         usable_at(h, slab_ghost_page) >= size;
+      ensures \result == \null && h->oom_count != \old(h->oom_count) &&
+              CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
     complete behaviors;
     disjoint behaviors;
  */

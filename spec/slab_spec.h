@@ -70,6 +70,18 @@
 #define SPOT_FITS(h, b, size)                                                \
     ((b).page != HEAP_NO_PAGE ==> usable_at(h, (b).page) >= (size))
 
+/* No page for a class to take: at the call (label Pre) the pool had no
+ * page, and now no class keeps an empty page. What a refusal for lack of
+ * memory of a class request implies (resource-aware refusal, R22). Used
+ * in postconditions only. */
+#define NO_PAGE_TO_GIVE(h) (\at(POOL_DRY(h), Pre) && NO_KEPT_EMPTY(h))
+
+/* Some class serves (size, align): the request does not go to a run of
+ * whole pages. */
+#define CLASS_REQUEST(size, align)                                           \
+    (\exists integer c_; 0 <= c_ < SLAB_NUM_CLASSES &&                       \
+       class_fits(c_, size, align))
+
 /* p points to the start of a live block of h. */
 #define PTR_LIVE(h, p)                                                       \
     (PTR_DIST(h, p) < (h)->span &&                                           \

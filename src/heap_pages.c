@@ -71,8 +71,7 @@ void heap_pool_give(slab_heap *h, int32_t i)
  */
 /*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
     assigns \nothing;
-    ensures \result ==> 0 <= i < h->npages;
-    ensures \result ==> h->meta[i].state == PAGE_CLASS && h->meta[i].used == 0;
+    ensures \result <==> KEPT_EMPTY(h, c, i);
  */
 static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
 {
@@ -128,6 +127,8 @@ int32_t heap_steal_empty(slab_heap *h)
 {
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
         loop invariant HEAP_SHAPE(h);
+        loop invariant \forall integer k; 0 <= k < c ==>
+                         !KEPT_EMPTY(h, k, h->empty[k]);
         loop assigns c;
         loop variant SLAB_NUM_CLASSES - c;
      */

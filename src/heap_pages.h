@@ -71,7 +71,7 @@ void heap_pool_give(slab_heap *h, int32_t i);
 uint32_t heap_release_empty(slab_heap *h);
 
 /* Take some class's empty page for another use (it is off all lists when
- * this returns), or HEAP_NO_PAGE. O(classes). */
+ * this returns), or HEAP_NO_PAGE when no class keeps one. O(classes). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->empty[0 .. SLAB_NUM_CLASSES - 1],
             h->links[0 .. h->npages - 1];
@@ -79,6 +79,7 @@ uint32_t heap_release_empty(slab_heap *h);
     ensures page_or_none(h, \result);
     ensures \result != HEAP_NO_PAGE ==>
               h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0;
+    ensures \result == HEAP_NO_PAGE ==> NO_KEPT_EMPTY(h);
  */
 int32_t heap_steal_empty(slab_heap *h);
 

@@ -260,7 +260,9 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 /*
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
- * page from the pool, or else another class's empty page. O(classes).
+ * page from the pool, or else another class's empty page; refuses for
+ * lack of memory (oom_count) only when the pool has no page and no class
+ * keeps an empty page. O(classes).
  */
 /*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
     assigns HEAP_STATE(h);
@@ -274,9 +276,15 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
       h->head[HEAP_CLASS(c)] == \result;
     ensures \result != HEAP_NO_PAGE ==>
       \forall integer o; !live_at{Pre}(h, \result, o);
+    ensures h->oom_count != \old(h->oom_count) ==>
+      \result == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
+    /* For the provers: the refusal counter has the C type of a page
+     * entry's run length, which class_page_format writes; this names the
+     * separation HEAP_MEM gives, so the counter is seen unchanged. */
+    //@ assert oom_apart: \separated(&h->oom_count, h->meta + (0 .. h->npages - 1));
     int32_t i = heap_pool_take(h);
     if (i == HEAP_NO_PAGE) {
         i = heap_steal_empty(h);
@@ -341,9 +349,13 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
       !page_full(&h->meta[\result]);
     ensures \result != HEAP_NO_PAGE ==>
       \forall integer o; live_at{Pre}(h, \result, o) ==> live_at(h, \result, o);
+    ensures h->oom_count != \old(h->oom_count) ==>
+      \result == HEAP_NO_PAGE && \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE &&
+      NO_PAGE_TO_GIVE(h);
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
+    //@ assert (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
     int32_t i = h->head[HEAP_CLASS(c)];
     if (i == HEAP_NO_PAGE) {
         return class_refill(h, c);
@@ -396,6 +408,8 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     ensures \result.page != HEAP_NO_PAGE ==>
               h->meta[\result.page].state == PAGE_CLASS &&
               h->meta[\result.page].size == slab_class_size[c];
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+              \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -490,6 +504,8 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
     ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
+            CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -516,6 +532,8 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
+            CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -545,6 +563,10 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
     ensures HEAP_INV_M(h);
     ensures h->meta[i].state == PAGE_FREE ||
             h->meta[i].state == \old(h->meta[i].state);
+    ensures h->meta[i].used == 0 && \old(h->empty[c]) == HEAP_NO_PAGE ==>
+              h->empty[c] == i && h->meta[i].state == \old(h->meta[i].state);
+    ensures h->meta[i].used == 0 && \old(h->empty[c]) != HEAP_NO_PAGE ==>
+              h->meta[i].state == PAGE_FREE;
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full)
@@ -581,6 +603,12 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
             h->bytes_used;
     ensures HEAP_INV_M(h);
     ensures !live_at(h, i, off);
+    ensures h->meta[i].used == 0 &&
+            \old(h->empty[h->meta[i].cls]) == HEAP_NO_PAGE ==>
+              h->empty[h->meta[i].cls] == i && h->meta[i].state == PAGE_CLASS;
+    ensures h->meta[i].used == 0 &&
+            \old(h->empty[h->meta[i].cls]) != HEAP_NO_PAGE ==>
+              h->meta[i].state == PAGE_FREE;
  */
 static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -676,6 +704,12 @@ static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
         }
         return NULL; /* p stays allocated and unchanged */
     }
+    /* For the provers: the new block is a block of its page, so its
+     * offset is inside the page (one step at a time: the contract of
+     * heap_alloc gives the provers much to search). */
+    //@ assert new_block: live_at(h, b.page, b.off);
+    //@ assert new_page: h->meta[b.page].state == PAGE_CLASS ==> page_ok(&h->meta[b.page]);
+    //@ assert new_off: b.off < SLAB_PAGE_SIZE;
     q = heap_block_ptr(h, b.page, b.off);
     heap_copy_bytes(q, p, size < usable ? size : usable);
     if (block_find(h, d, &i, &off) == SLAB_FAULT_NONE) {
