@@ -21,14 +21,14 @@
  */
 slab_heap *slab_init(void *arena, size_t size)
 {
+    /* cppcheck-suppress misra-c2012-11.6 ; D1: the layout needs the arena's address */
+    const uintptr_t start = (uintptr_t)arena;
     heap_arena_plan plan;
     slab_heap *h;
 
-    /* cppcheck-suppress misra-c2012-11.6 ; D1: the layout needs the arena's address */
     if (arena == NULL ||
-        !heap_arena_layout((uintptr_t)arena, size, sizeof(slab_heap),
-                           sizeof(page_meta), sizeof(page_link),
-                           HEAP_MAX_PAGES, &plan)) {
+        !heap_arena_layout(start, size, sizeof(slab_heap), sizeof(page_meta),
+                           sizeof(page_link), HEAP_MAX_PAGES, &plan)) {
         return NULL;
     }
     /* (the class table is checked once here so that heap_format and the
