@@ -10,7 +10,8 @@
  * it relies on.
  *
  * Requirements served (spec/REQUIREMENTS.md): R15 every page index the
- * heap follows is in range; R16 every class page keeps the page invariant.
+ * heap follows is in range; R16 every class page keeps the page invariant;
+ * R12 and R22 are stated with KEPT_EMPTY, NO_KEPT_EMPTY and POOL_DRY.
  */
 #ifndef HEAP_SPEC_H
 #define HEAP_SPEC_H

@@ -7,9 +7,10 @@
  * into (page, offset) and back only in src/slab_edge.c, which is trusted
  * (spec/TRUSTED.md, T12); everything here is about offsets.
  *
- * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R19 a
- * block handed out was not live and is live afterwards, R20 free makes
- * exactly that block not live, R21 the API keeps the heap invariant.
+ * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R19 free
+ * makes exactly that block not live, R20 a block handed out was not live
+ * and is live afterwards, R21 usable size, R22 a class request is refused
+ * for lack of memory only when no page is left to give (NO_PAGE_TO_GIVE).
  */
 #ifndef SLAB_SPEC_H
 #define SLAB_SPEC_H
