@@ -81,6 +81,17 @@
     (0 <= (i) < (h)->npages && (h)->meta[i].state == PAGE_CLASS &&          \
      (h)->meta[i].cls == (c) && (h)->meta[i].used == 0)
 
+/* The page lists, the pool count and the kept empty pages are as they
+ * were at label L: what a page allocator call that found no page leaves. */
+#define LISTS_UNCHANGED(h, L)                                                \
+    ((\forall integer l_; 0 <= l_ < HEAP_LISTS ==>                          \
+        (h)->head[l_] == \at((h)->head[l_], L)) &&                          \
+     (h)->pool_count == \at((h)->pool_count, L) &&                          \
+     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                    \
+        (h)->empty[c_] == \at((h)->empty[c_], L)) &&                        \
+     (\forall integer i_; 0 <= i_ < (h)->npages ==>                         \
+        (h)->links[i_] == \at((h)->links[i_], L)))
+
 /* No class keeps an empty page another use could take. */
 #define NO_KEPT_EMPTY(h)                                                     \
     (\forall integer c_; 0 <= c_ < SLAB_NUM_CLASSES ==>                      \

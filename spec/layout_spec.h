@@ -36,8 +36,12 @@
     (\forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> class_ok(c)) &&
     slab_class_size[SLAB_NUM_CLASSES - 1] >= SLAB_FAST_MAX;
 
-  // Smallest request size of slot k of the fast table.
-  logic integer slot_low(integer k) = k == 0 ? 0 : 4 * k - 3;
+  // Smallest request size of slot k of the fast table: slots of 4 bytes
+  // up to SLAB_FAST_FINE, then of 64 bytes (slab_config.h).
+  logic integer slot_low(integer k) =
+    k == 0 ? 0 :
+    k <= SLAB_FAST_FINE / 4 ? 4 * k - 3 :
+    SLAB_FAST_FINE + 64 * (k - SLAB_FAST_FINE / 4 - 1) + 1;
 
   // The fast table: slot k holds the first class whose size is at least
   // the slot's smallest size. A look-up is then the smallest class for

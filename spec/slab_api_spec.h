@@ -36,6 +36,8 @@
         usable_at(h, slab_ghost_page) >= size;
       ensures \result == \null && h->oom_count != \old(h->oom_count) &&
               CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
+      ensures \result == \null && h->oom_count != \old(h->oom_count) ==>
+              HEAP_UNCHANGED(h, Pre);
     complete behaviors;
     disjoint behaviors;
  */

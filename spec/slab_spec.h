@@ -77,6 +77,31 @@
  * in postconditions only. */
 #define NO_PAGE_TO_GIVE(h) (\at(POOL_DRY(h), Pre) && NO_KEPT_EMPTY(h))
 
+/* Every part of the heap's state (HEAP_STATE) but the refusal counter
+ * oom_count is as it was at label L: what a refusal for lack of memory
+ * leaves (R11). Page-table entries are compared field by field: the
+ * provers could not turn field facts into whole-entry equality (an entry
+ * holds an array), not even in 40 s. */
+#define HEAP_UNCHANGED(h, L)                                                 \
+    (LISTS_UNCHANGED(h, L) &&                                                \
+     (\forall integer i_; 0 <= i_ < (h)->npages ==>                         \
+        (h)->meta[i_].run == \at((h)->meta[i_].run, L) &&                   \
+        (h)->meta[i_].head == \at((h)->meta[i_].head, L) &&                 \
+        (h)->meta[i_].carved == \at((h)->meta[i_].carved, L) &&             \
+        (h)->meta[i_].nfree == \at((h)->meta[i_].nfree, L) &&               \
+        (h)->meta[i_].used == \at((h)->meta[i_].used, L) &&                 \
+        (h)->meta[i_].size == \at((h)->meta[i_].size, L) &&                 \
+        (h)->meta[i_].state == \at((h)->meta[i_].state, L) &&               \
+        (h)->meta[i_].cls == \at((h)->meta[i_].cls, L) &&                   \
+        (\forall integer b_; 0 <= b_ < SLAB_BITMAP_WORDS ==>                \
+           (h)->meta[i_].bits[b_] == \at((h)->meta[i_].bits[b_], L))) &&    \
+     (\forall integer w_; 0 <= w_ < (h)->npages * SLAB_PAGE_WORDS ==>       \
+        (h)->pages[w_] == \at((h)->pages[w_], L)) &&                        \
+     (h)->bytes_used == \at((h)->bytes_used, L) &&                          \
+     (h)->bytes_peak == \at((h)->bytes_peak, L) &&                          \
+     (h)->large_pages == \at((h)->large_pages, L) &&                        \
+     (h)->fault_count == \at((h)->fault_count, L))
+
 /* Some class serves (size, align): the request does not go to a run of
  * whole pages. */
 #define CLASS_REQUEST(size, align)                                           \

@@ -46,6 +46,7 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
     ensures \result == HEAP_NO_PAGE <==>
               (\old(h->head[HEAP_POOL]) == HEAP_NO_PAGE ||
                h->meta[\old(h->head[HEAP_POOL])].state != PAGE_FREE);
+    ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
  */
 int32_t heap_pool_take(slab_heap *h);
 
@@ -80,6 +81,7 @@ uint32_t heap_release_empty(slab_heap *h);
     ensures \result != HEAP_NO_PAGE ==>
               h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0;
     ensures \result == HEAP_NO_PAGE ==> NO_KEPT_EMPTY(h);
+    ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
  */
 int32_t heap_steal_empty(slab_heap *h);
 

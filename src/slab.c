@@ -258,6 +258,32 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 }
 
 /*
+ * The page a refill takes: the pool's first page, or else some class's
+ * kept empty page (off every list then); HEAP_NO_PAGE when there is none,
+ * and then nothing was written. A step of its own so that class_refill's
+ * proof meets one call rather than both look-ups' facts.
+ */
+/*@ requires HEAP_INV(h);
+    assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
+            h->empty[0 .. SLAB_NUM_CLASSES - 1], h->links[0 .. h->npages - 1];
+    ensures HEAP_INV_M(h);
+    ensures page_or_none(h, \result);
+    ensures \result != HEAP_NO_PAGE ==>
+      h->meta[\result].state == PAGE_FREE ||
+      (h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0);
+    ensures \result == HEAP_NO_PAGE ==>
+      NO_PAGE_TO_GIVE(h) && LISTS_UNCHANGED(h, Pre);
+ */
+SLAB_COLD static int32_t refill_take(slab_heap *h)
+{
+    int32_t i = heap_pool_take(h);
+    if (i == HEAP_NO_PAGE) {
+        i = heap_steal_empty(h);
+    }
+    return i;
+}
+
+/*
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page; refuses for
@@ -278,6 +304,7 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
       \forall integer o; !live_at{Pre}(h, \result, o);
     ensures h->oom_count != \old(h->oom_count) ==>
       \result == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
+    ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -285,13 +312,10 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
      * entry's run length, which class_page_format writes; this names the
      * separation HEAP_MEM gives, so the counter is seen unchanged. */
     //@ assert oom_apart: \separated(&h->oom_count, h->meta + (0 .. h->npages - 1));
-    int32_t i = heap_pool_take(h);
+    int32_t i = refill_take(h);
     if (i == HEAP_NO_PAGE) {
-        i = heap_steal_empty(h);
-        if (i == HEAP_NO_PAGE) {
-            h->oom_count++;
-            return HEAP_NO_PAGE;
-        }
+        h->oom_count++;
+        return HEAP_NO_PAGE;
     }
     if (h->head[HEAP_CLASS(c)] == i) {
         /* A page off every list heads the class's list: only a write from
@@ -352,6 +376,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     ensures h->oom_count != \old(h->oom_count) ==>
       \result == HEAP_NO_PAGE && \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE &&
       NO_PAGE_TO_GIVE(h);
+    ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -410,6 +435,8 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
               h->meta[\result.page].size == slab_class_size[c];
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
               \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+              HEAP_UNCHANGED(h, Pre);
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -432,6 +459,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures EMPTIES_FREED(h, Pre);
+    ensures h->oom_count == \old(h->oom_count);
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
@@ -467,6 +495,8 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures \result.page != HEAP_NO_PAGE ==>
               \result.off == 0 && h->meta[\result.page].state == PAGE_LARGE &&
               usable_at(h, \result.page) >= size;
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+              HEAP_UNCHANGED(h, Pre);
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -487,6 +517,13 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
          * so a refused request leaves every page where it was. */
         large_make_room(h);
         start = heap_run_find(h, count, align_pages, false);
+        if (start == HEAP_NO_PAGE) {
+            /* The pages just freed make no run: the page table disagrees
+             * with itself, which only a write from outside does. A fault,
+             * not a refusal: a refusal leaves the heap as it was. */
+            report(h, SLAB_FAULT_CORRUPT_META, NULL);
+            return b;
+        }
     }
     if (start == HEAP_NO_PAGE) {
         h->oom_count++;
@@ -506,6 +543,8 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
             CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+            HEAP_UNCHANGED(h, Pre);
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -523,10 +562,10 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 }
 
 /*
- * The common case, a small request with an alignment up to 16, takes one
- * look-up in the heap's class table; the two checks after it make the
- * answer safe by construction, whatever the table holds (and the table is
- * proved right, so they always pass). Anything else takes alloc_slow.
+ * The common case, a request a class holds, aligned to at most 16, takes
+ * one look-up in the heap's class table (layout_slot); the checks after it
+ * make the answer safe by construction, whatever the table holds (and the
+ * table is proved right, so they always pass). Anything else: alloc_slow.
  */
 /*@ requires HEAP_INV(h);
     assigns HEAP_STATE(h);
@@ -534,13 +573,15 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
             CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
+    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+            HEAP_UNCHANGED(h, Pre);
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
 {
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
-        uint32_t c = h->class_of[(size + 3u) / 4u];
+        uint32_t c = h->class_of[layout_slot(size)];
         if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
             slab_class_align[c] >= align) {
             return class_alloc(h, c);

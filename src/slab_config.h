@@ -82,11 +82,23 @@ SLAB_STATIC_ASSERT(SLAB_NUM_CLASSES >= 1 && SLAB_NUM_CLASSES <= 64,
 #define SLAB_LAST_ONE_(s) *0 + (s)
 enum { SLAB_LARGEST_CLASS = 0 SLAB_CLASS_LIST(SLAB_LAST_ONE_) };
 
-/* Requests up to this size (and alignments up to 16) find their class
- * with one table look-up instead of a scan of the class list. */
+/*
+ * The fast path: a request of any class size (alignment up to 16) finds
+ * its class with one look-up in a per-heap table, never a scan of the
+ * class list. The table has one slot per 4 bytes of request up to
+ * SLAB_FAST_FINE, then one per 64 bytes up to the largest class
+ * (layout_slot): 125 slots for the default list. A slot holds the first
+ * class that covers the slot's smallest request, which is the smallest
+ * class for every request in the slot when each class above
+ * SLAB_FAST_FINE is a multiple of 64 (the default list's are). With
+ * another list, a request its slot's class is too small for takes the
+ * scan instead: slower, never wrong.
+ */
 enum {
-    SLAB_FAST_MAX = SLAB_LARGEST_CLASS < 1024 ? SLAB_LARGEST_CLASS : 1024,
-    SLAB_FAST_SLOTS = SLAB_FAST_MAX / 4 + 1
+    SLAB_FAST_FINE = SLAB_LARGEST_CLASS < 256 ? SLAB_LARGEST_CLASS : 256,
+    SLAB_FAST_MAX = SLAB_LARGEST_CLASS,
+    SLAB_FAST_SLOTS = SLAB_FAST_FINE / 4 + 1 +
+                      (SLAB_FAST_MAX - SLAB_FAST_FINE + 63) / 64
 };
 
 #define SLAB_CHECK_CLASS_(s)                                                  \

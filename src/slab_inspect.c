@@ -324,7 +324,7 @@ static bool heap_check(const slab_heap *h)
      */
     for (uint32_t k = 0u; k < (uint32_t)SLAB_FAST_SLOTS; k++) {
         uint32_t c = h->class_of[k];
-        size_t low = k == 0u ? 0u : 4u * (size_t)k - 3u;
+        size_t low = layout_slot_low(k);
         if (c >= (uint32_t)SLAB_NUM_CLASSES || slab_class_size[c] < low ||
             (c > 0u && slab_class_size[c - 1u] >= low)) {
             return false;

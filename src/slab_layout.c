@@ -81,6 +81,27 @@ bool layout_table_ok(void)
                              (uint32_t)SLAB_NUM_CLASSES);
 }
 
+uint32_t layout_slot(size_t size)
+{
+    if (size <= (size_t)SLAB_FAST_FINE) {
+        return (uint32_t)((size + 3u) / 4u);
+    }
+    return (uint32_t)SLAB_FAST_FINE / 4u +
+           (uint32_t)((size - (size_t)SLAB_FAST_FINE + 63u) / 64u);
+}
+
+size_t layout_slot_low(uint32_t k)
+{
+    if (k == 0u) {
+        return 0u;
+    }
+    if (k <= (uint32_t)SLAB_FAST_FINE / 4u) {
+        return 4u * (size_t)k - 3u;
+    }
+    return (size_t)SLAB_FAST_FINE +
+           64u * (size_t)(k - (uint32_t)SLAB_FAST_FINE / 4u - 1u) + 1u;
+}
+
 void layout_fill_fast(uint8_t *table)
 {
     //@ assert \forall integer c; 0 <= c < SLAB_NUM_CLASSES ==> slab_class_align[c] >= 1;
@@ -94,7 +115,7 @@ void layout_fill_fast(uint8_t *table)
         loop variant SLAB_FAST_SLOTS - k;
      */
     for (uint32_t k = 0u; k < (uint32_t)SLAB_FAST_SLOTS; k++) {
-        size_t low = k == 0u ? 0u : 4u * (size_t)k - 3u;
+        size_t low = layout_slot_low(k);
         //@ assert class_fits(SLAB_NUM_CLASSES - 1, low, 1);
         table[k] = (uint8_t)layout_class(low, 1u);
     }

@@ -97,8 +97,29 @@ bool layout_classes_ok(const uint16_t *size, const uint16_t *align,
 bool layout_table_ok(void);
 
 /*
- * Fill the look-up table of the fast path: table[k] is the class of a
- * request of 4k - 3 .. 4k bytes with no alignment constraint. Built once
+ * The slot of the fast table a request of `size` bytes looks up: the
+ * slot whose range of sizes holds `size` (slot_low(k) up to, not
+ * including, slot_low(k + 1)). Two shifts and a test once compiled.
+ */
+/*@ requires size <= SLAB_FAST_MAX;
+    assigns \nothing;
+    ensures 0 <= \result < SLAB_FAST_SLOTS;
+    ensures slot_low(\result) <= size;
+    ensures \result + 1 < SLAB_FAST_SLOTS ==> size < slot_low(\result + 1);
+ */
+uint32_t layout_slot(size_t size);
+
+/* The smallest request of slot k: what the table's entry for k is built
+ * from, and what slab_check checks it against. */
+/*@ requires k < SLAB_FAST_SLOTS;
+    assigns \nothing;
+    ensures \result == slot_low(k) && \result <= SLAB_FAST_MAX;
+ */
+size_t layout_slot_low(uint32_t k);
+
+/*
+ * Fill the look-up table of the fast path: table[k] is the class of the
+ * requests of slot k (layout_slot) with no alignment constraint. Built once
  * per heap by slab_init (SLAB_FAST_SLOTS calls of layout_class), so the
  * table is proved, not hand-written, and follows the configured classes.
  */

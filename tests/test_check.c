@@ -468,6 +468,41 @@ static void test_fast_table_damage_falls_back(void **state)
     assert_true(slab_check(h));
 }
 
+/* Every request size up to the largest class has a slot, the slot's range
+ * holds the size, and (the default list's classes above SLAB_FAST_FINE
+ * being multiples of 64) the slot's class is the smallest that fits: the
+ * one the scan of the class list gives. So no class size takes the scan,
+ * and a block from the fast path has the size the slow path would give. */
+static void test_fast_table_serves_every_class(void **state)
+{
+    slab_heap *h = F->h;
+    uint32_t last = 0u;
+    for (size_t size = 0u; size <= (size_t)SLAB_FAST_MAX; size++) {
+        uint32_t k = layout_slot(size);
+        assert_true(k < (uint32_t)SLAB_FAST_SLOTS);
+        assert_true(k == last || k == last + 1u); /* no slot skipped */
+        last = k;
+        assert_true(layout_slot_low(k) <= size);
+        if (k + 1u < (uint32_t)SLAB_FAST_SLOTS) {
+            assert_true(size < layout_slot_low(k + 1u));
+        }
+        assert_int_equal(h->class_of[k], layout_class(size, 1u));
+    }
+    assert_int_equal(last, (uint32_t)SLAB_FAST_SLOTS - 1u); /* every slot */
+    for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
+        size_t s = slab_class_size[c];
+        void *p = slab_alloc(h, s, 1u);
+        void *q = slab_alloc(h, s - 3u, 4u);
+        assert_non_null(p);
+        assert_non_null(q);
+        assert_int_equal(slab_usable_size(h, p), s);
+        assert_int_equal(slab_usable_size(h, q), s);
+        slab_free(h, p);
+        slab_free(h, q);
+    }
+    assert_true(slab_check(h));
+}
+
 /* A link inside the carved part whose block would run past it is refused,
  * and the list rebuilt from the bitmap. */
 static void test_link_to_partial_block_refused(void **state)
@@ -511,6 +546,40 @@ static void free_on_repair(void *ctx, slab_fault kind, const void *ptr)
         r->victim = NULL;
         slab_free(r->h, v);
     }
+}
+
+/* A large request the classes' kept empty pages seem to make room for,
+ * but do not: the kept-empty entry of class 64 is damaged to name a page
+ * still in use. The empty pages are given up, no run appears, and the call
+ * is reported as CORRUPT_META, not counted as a refusal for lack of memory
+ * (a refusal leaves the heap as it was, R11). The live block is kept. */
+static void test_large_room_that_is_not_there(void **state)
+{
+    slab_heap *h = slab_init(g_arena.bytes, ARENA_BYTES);
+    void *small, *x, *big, *q;
+    size_t faults, refusals;
+    uint32_t c64 = layout_class(64u, 1u);
+    (void)state;
+    assert_non_null(h);
+    small = slab_alloc(h, 64, 8);     /* page 0, class 64, in use */
+    x = slab_alloc(h, 4096, 8);       /* page 1, class 4096 */
+    assert_int_equal(page_of(h, small), 0);
+    assert_int_equal(page_of(h, x), 1);
+    big = slab_alloc(h, (size_t)(h->npages - 2) * SLAB_PAGE_SIZE, 8);
+    assert_non_null(big);             /* every other page */
+    slab_free(h, x);                  /* page 1: class 4096's kept empty page */
+    assert_true(slab_check(h));
+    h->empty[c64] = 0;                /* damage: names page 0, in use */
+    faults = h->fault_count;
+    refusals = h->oom_count;
+    q = slab_alloc(h, SLAB_PAGE_SIZE + 1u, 8); /* two pages: 0 and 1 */
+    assert_null(q);
+    assert_int_equal(h->fault_count, faults + 1u);
+    assert_int_equal(h->oom_count, refusals);
+    assert_int_equal(slab_usable_size(h, small), 64);
+    assert_int_equal(h->meta[1].state, PAGE_FREE); /* page 1 was given up */
+    h->empty[c64] = HEAP_NO_PAGE;
+    assert_true(slab_check(h));
 }
 
 /* realloc looks the old block up again after taking the new one: if it is
@@ -879,9 +948,11 @@ int main(void)
         cmocka_unit_test_setup(test_damaged_run_length, setup),
         cmocka_unit_test_setup(test_zero_run_length, setup),
         cmocka_unit_test_setup(test_fast_table_damage_falls_back, setup),
+        cmocka_unit_test_setup(test_fast_table_serves_every_class, setup),
         cmocka_unit_test_setup(test_link_to_partial_block_refused, setup),
         cmocka_unit_test_setup(test_rebuild_finds_no_free_block, setup),
         cmocka_unit_test_setup(test_realloc_old_block_gone_meanwhile, setup),
+        cmocka_unit_test(test_large_room_that_is_not_there),
         cmocka_unit_test(test_page_core_edges),
         cmocka_unit_test(test_class_table_check),
         cmocka_unit_test_setup(test_check_list_walks, setup),
