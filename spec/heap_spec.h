@@ -75,6 +75,19 @@
     (\forall integer j_; 0 <= j_ < (h)->npages ==>                           \
        (h)->meta[j_].used == \at((h)->meta[j_].used, L))
 
+/* No page's block size, carved part or allocated bits changed since label
+ * L: with USED_KEPT, a page whose state did not change keeps every block
+ * it had live. One quantifier per field, so that the provers can use each
+ * fact apart. */
+#define BLOCKS_KEPT(h, L)                                                    \
+    ((\forall integer j_; 0 <= j_ < (h)->npages ==>                          \
+        (h)->meta[j_].size == \at((h)->meta[j_].size, L)) &&                 \
+     (\forall integer j_; 0 <= j_ < (h)->npages ==>                          \
+        (h)->meta[j_].carved == \at((h)->meta[j_].carved, L)) &&             \
+     (\forall integer j_, w_; 0 <= j_ < (h)->npages &&                       \
+        0 <= w_ < SLAB_BITMAP_WORDS ==>                                      \
+        (h)->meta[j_].bits[w_] == \at((h)->meta[j_].bits[w_], L)))
+
 /* Page i, read from h->empty[c], is an empty page of class c: what
  * empty_page_ok checks before the page is taken or given back. */
 #define KEPT_EMPTY(h, c, i)                                                  \

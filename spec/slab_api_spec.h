@@ -38,6 +38,7 @@
               CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
       ensures \result == \null && h->oom_count != \old(h->oom_count) ==>
               HEAP_UNCHANGED(h, Pre);
+      ensures LIVE_KEPT(h, Pre);
     complete behaviors;
     disjoint behaviors;
  */
@@ -59,6 +60,8 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p);
       ensures !live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,
                        PTR_DIST(h, p) % SLAB_PAGE_SIZE);
+      ensures FREE_FRAME(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,
+                         PTR_DIST(h, p) % SLAB_PAGE_SIZE);
  */
 void slab_free(slab_heap *h, void *p);
 
@@ -87,6 +90,8 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
     behavior heap:
       assumes IS_HEAP(h);
       ensures HEAP_INV_M(h);
+      ensures \result == \null && h->oom_count != \old(h->oom_count) ==>
+              HEAP_UNCHANGED(h, Pre);
     behavior misuse:
       assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
       assigns h->fault_count;

@@ -7,7 +7,8 @@
  * into (page, offset) and back only in src/slab_edge.c, which is trusted
  * (spec/TRUSTED.md, T12); everything here is about offsets.
  *
- * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R19 free
+ * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R11 a
+ * refusal for lack of memory changes nothing else (HEAP_UNCHANGED), R19 free
  * makes exactly that block not live, R20 a block handed out was not live
  * and is live afterwards, R21 usable size, R22 a class request is refused
  * for lack of memory only when no page is left to give (NO_PAGE_TO_GIVE).
@@ -79,28 +80,46 @@
 
 /* Every part of the heap's state (HEAP_STATE) but the refusal counter
  * oom_count is as it was at label L: what a refusal for lack of memory
- * leaves (R11). Page-table entries are compared field by field: the
- * provers could not turn field facts into whole-entry equality (an entry
- * holds an array), not even in 40 s. */
+ * leaves (R11). Page-table entries are compared field by field (the
+ * fields page_ok reads, PAGE_FIELDS_KEPT, and the rest): the provers could
+ * not turn field facts into whole-entry equality (an entry holds an
+ * array), not even in 40 s. */
 #define HEAP_UNCHANGED(h, L)                                                 \
     (LISTS_UNCHANGED(h, L) &&                                                \
-     (\forall integer i_; 0 <= i_ < (h)->npages ==>                         \
-        (h)->meta[i_].run == \at((h)->meta[i_].run, L) &&                   \
-        (h)->meta[i_].head == \at((h)->meta[i_].head, L) &&                 \
-        (h)->meta[i_].carved == \at((h)->meta[i_].carved, L) &&             \
-        (h)->meta[i_].nfree == \at((h)->meta[i_].nfree, L) &&               \
-        (h)->meta[i_].used == \at((h)->meta[i_].used, L) &&                 \
-        (h)->meta[i_].size == \at((h)->meta[i_].size, L) &&                 \
-        (h)->meta[i_].state == \at((h)->meta[i_].state, L) &&               \
-        (h)->meta[i_].cls == \at((h)->meta[i_].cls, L) &&                   \
-        (\forall integer b_; 0 <= b_ < SLAB_BITMAP_WORDS ==>                \
-           (h)->meta[i_].bits[b_] == \at((h)->meta[i_].bits[b_], L))) &&    \
+     (\forall integer q; 0 <= q < (h)->npages ==>                            \
+        (h)->meta[q].run == \at((h)->meta[q].run, L) &&                      \
+        (h)->meta[q].state == \at((h)->meta[q].state, L) &&                  \
+        (h)->meta[q].cls == \at((h)->meta[q].cls, L) &&                      \
+        PAGE_FIELDS_KEPT(h, q, L)) &&                                        \
      (\forall integer w_; 0 <= w_ < (h)->npages * SLAB_PAGE_WORDS ==>       \
         (h)->pages[w_] == \at((h)->pages[w_], L)) &&                        \
      (h)->bytes_used == \at((h)->bytes_used, L) &&                          \
      (h)->bytes_peak == \at((h)->bytes_peak, L) &&                          \
      (h)->large_pages == \at((h)->large_pages, L) &&                        \
      (h)->fault_count == \at((h)->fault_count, L))
+
+/* What freeing the live block at (i, off) does to the other blocks (R19),
+ * from label Pre to now: no block becomes live; every block of another
+ * page that was live still is; and so is every other block of page i
+ * while the page has a block in use. (That the last condition holds
+ * whenever another block of page i is live needs the count of blocks in
+ * use to equal the allocated bits set, which the invariant does not yet
+ * say.) */
+#define FREE_FRAME(h, i, off)                                                \
+    ((\forall integer j_, o_; live_at(h, j_, o_) ==> live_at{Pre}(h, j_, o_)) && \
+     LIVE_KEPT_BUT(h, i, Pre) &&                                             \
+     (\forall integer o_; o_ != (off) && live_at{Pre}(h, i, o_) &&            \
+        (h)->meta[i].used > 0 ==> live_at(h, i, o_)))
+
+/* Every block live at label L is live now: what an allocation does to
+ * the blocks already handed out (R20). */
+#define LIVE_KEPT(h, L)                                                      \
+    (\forall integer j_, o_; live_at{L}(h, j_, o_) ==> live_at(h, j_, o_))
+
+/* The same, for the blocks of every page but page i. */
+#define LIVE_KEPT_BUT(h, i, L)                                               \
+    (\forall integer j_, o_; j_ != (i) && live_at{L}(h, j_, o_) ==>         \
+        live_at(h, j_, o_))
 
 /* Some class serves (size, align): the request does not go to a run of
  * whole pages. */
@@ -126,20 +145,26 @@
     (h)->bytes_used, (h)->bytes_peak, (h)->large_pages, (h)->oom_count,      \
     (h)->fault_count
 
-/* Every page but i has at label L the page-table fields it has now (those
- * page_ok reads): what a function that wrote only page i's entry asserts
- * right after the write, so that the provers carry the page invariant of
- * the other pages over (the quantified frame is more than they find
- * unaided). The names q and w are bound here. */
+/* Page q's entry has at label L the fields it has now that page_ok reads
+ * (its block size, carved part, counts, list head and bitmap). The name w
+ * is bound here. */
+#define PAGE_FIELDS_KEPT(h, q, L)                                            \
+    ((h)->meta[q].size == \at((h)->meta[q].size, L) &&                       \
+     (h)->meta[q].carved == \at((h)->meta[q].carved, L) &&                   \
+     (h)->meta[q].used == \at((h)->meta[q].used, L) &&                       \
+     (h)->meta[q].nfree == \at((h)->meta[q].nfree, L) &&                     \
+     (h)->meta[q].head == \at((h)->meta[q].head, L) &&                       \
+     (\forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>                      \
+        (h)->meta[q].bits[w] == \at((h)->meta[q].bits[w], L)))
+
+/* Every page but i keeps at label L the fields page_ok reads: what a
+ * function that wrote only page i's entry asserts right after the write,
+ * so that the provers carry the page invariant of the other pages over
+ * (the quantified frame is more than they find unaided). The name q is
+ * bound here. */
 #define PAGES_KEPT_BUT(h, i, L)                                              \
     (\forall integer q; 0 <= q < (h)->npages && q != (i) ==>                 \
-       (h)->meta[q].size == \at((h)->meta[q].size, L) &&                     \
-       (h)->meta[q].carved == \at((h)->meta[q].carved, L) &&                 \
-       (h)->meta[q].used == \at((h)->meta[q].used, L) &&                     \
-       (h)->meta[q].nfree == \at((h)->meta[q].nfree, L) &&                   \
-       (h)->meta[q].head == \at((h)->meta[q].head, L) &&                     \
-       (\forall integer w; 0 <= w < SLAB_BITMAP_WORDS ==>                    \
-          (h)->meta[q].bits[w] == \at((h)->meta[q].bits[w], L)))
+       PAGE_FIELDS_KEPT(h, q, L))
 
 /*@
   // The page invariant reads the page's own entry only: an entry whose

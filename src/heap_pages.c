@@ -89,6 +89,7 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
             h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures USED_KEPT(h, Pre);
+    ensures BLOCKS_KEPT(h, Pre);
     ensures EMPTIES_FREED(h, Pre);
  */
 static bool heap_release_class(slab_heap *h, uint32_t c)
@@ -109,6 +110,7 @@ uint32_t heap_release_empty(slab_heap *h)
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES && moved <= c;
         loop invariant HEAP_SHAPE(h);
         loop invariant USED_KEPT(h, Pre);
+        loop invariant BLOCKS_KEPT(h, Pre);
         loop invariant EMPTIES_FREED(h, Pre);
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
@@ -216,6 +218,10 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
 {
     /*@ loop invariant 0 <= k <= count;
         loop invariant HEAP_SHAPE(h);
+        loop invariant \forall integer j; 0 <= j < h->npages &&
+          (j < start || j >= start + count) ==>
+          h->meta[j].state == \at(h->meta[j].state, Pre);
+        loop invariant USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
@@ -246,6 +252,11 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant k <= count || k == 1;
         loop invariant HEAP_SHAPE(h);
         loop invariant h->meta[start].state == PAGE_FREE;
+        loop invariant \forall integer j; 0 <= j < h->npages && j != start ==>
+          h->meta[j].state == \at(h->meta[j].state, Pre) ||
+          (\at(h->meta[j].state, Pre) == PAGE_LARGE_TAIL &&
+           h->meta[j].state == PAGE_FREE);
+        loop invariant USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],
                 h->links[0 .. h->npages - 1];

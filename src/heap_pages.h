@@ -68,6 +68,7 @@ void heap_pool_give(slab_heap *h, int32_t i);
     ensures HEAP_SHAPE(h);
     ensures \result <= SLAB_NUM_CLASSES;
     ensures EMPTIES_FREED(h, Pre);
+    ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -111,6 +112,10 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
             h->meta[start .. start + count - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
+    ensures run_only: \forall integer j; 0 <= j < h->npages &&
+              (j < start || j >= start + count) ==>
+              h->meta[j].state == \old(h->meta[j].state);
+    ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
@@ -125,6 +130,12 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
     ensures 1 <= \result <= h->npages - start;
     ensures \result <= \old(h->meta[start].run) || \result == 1;
     ensures h->meta[start].state == PAGE_FREE;
+    ensures only_tails_freed: \forall integer j;
+              0 <= j < h->npages && j != start ==>
+              h->meta[j].state == \old(h->meta[j].state) ||
+              (\old(h->meta[j].state) == PAGE_LARGE_TAIL &&
+               h->meta[j].state == PAGE_FREE);
+    ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 

@@ -244,6 +244,7 @@ typedef struct heap_spot {
             h->meta[i].size == slab_class_size[c] &&
             h->meta[i].carved == 0 && h->meta[i].nfree == 0 &&
             h->meta[i].used == 0;
+    ensures LIVE_KEPT_BUT(h, i, Pre);
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -254,6 +255,7 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
     //@ assert others_cls: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].cls == \at(h->meta[q].cls, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
     h->meta[i].state = (uint8_t)PAGE_CLASS;
+    //@ assert others_state: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].state == \at(h->meta[q].state, Pre);
     h->meta[i].run = 0u;
 }
 
@@ -305,6 +307,7 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
     ensures h->oom_count != \old(h->oom_count) ==>
       \result == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -343,6 +346,7 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
             *repaired;
     ensures HEAP_INV_M(h);
     ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
+    ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
 {
@@ -377,6 +381,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
       \result == HEAP_NO_PAGE && \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE &&
       NO_PAGE_TO_GIVE(h);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -406,6 +411,7 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
     ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
     ensures h->meta[i].state == PAGE_CLASS &&
             h->meta[i].size == slab_class_size[c];
+    ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 {
@@ -437,6 +443,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
               \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
               HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -460,6 +467,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     ensures HEAP_INV_M(h);
     ensures EMPTIES_FREED(h, Pre);
     ensures h->oom_count == \old(h->oom_count);
+    ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
@@ -472,9 +480,12 @@ SLAB_COLD static void large_make_room(slab_heap *h)
  */
 /*@ requires HEAP_INV(h);
     requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
+    requires \forall integer j; start <= j < start + count ==>
+               h->meta[j].state == PAGE_FREE;
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
+    ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 {
@@ -497,6 +508,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
               usable_at(h, \result.page) >= size;
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
               HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -545,6 +557,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
             CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
             HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -575,6 +588,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
             CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
     ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
             HEAP_UNCHANGED(h, Pre);
+    ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -608,6 +622,7 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
               h->empty[c] == i && h->meta[i].state == \old(h->meta[i].state);
     ensures h->meta[i].used == 0 && \old(h->empty[c]) != HEAP_NO_PAGE ==>
               h->meta[i].state == PAGE_FREE;
+    ensures h->meta[i].used > 0 ==> h->meta[i].state == \old(h->meta[i].state);
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full)
@@ -650,6 +665,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
     ensures h->meta[i].used == 0 &&
             \old(h->empty[h->meta[i].cls]) != HEAP_NO_PAGE ==>
               h->meta[i].state == PAGE_FREE;
+    ensures FREE_FRAME(h, i, off);
  */
 static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -667,6 +683,10 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
      * page keeps its fields and hence page_ok. */
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    /* For the provers: two block starts of a page are a block apart, so
+     * they own different granules (FREE_FRAME: the other blocks of page i
+     * keep their allocated bits). */
+    //@ assert granules_apart: \forall integer o; o != off && block_start(&h->meta[i], o) ==> granule(o) != granule(off);
     count_free(h, m->size);
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c, was_full);
@@ -680,6 +700,7 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
             h->large_pages, h->bytes_used;
     ensures HEAP_INV_M(h);
     ensures h->meta[i].state == PAGE_FREE;
+    ensures FREE_FRAME(h, i, 0);
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
@@ -692,6 +713,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures !live_at(h, i, off);
+    ensures FREE_FRAME(h, i, off);
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -722,6 +744,8 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 /*@ requires HEAP_INV(h) && live_at(h, i, off) && is_pow2(align);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
+    ensures \result == \null && h->oom_count != \old(h->oom_count) ==>
+            HEAP_UNCHANGED(h, Pre);
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)

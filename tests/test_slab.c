@@ -1523,6 +1523,40 @@ static void test_realloc_oom_keeps_block(void **state)
     finish(ENV);
 }
 
+/* R11 for realloc: on a full heap, a realloc that must move and finds no
+ * room changes nothing but oom_count (pages' bytes, statistics, slab_check
+ * all as before), and a shrink that finds no smaller block keeps the block
+ * and counts nothing. */
+static void test_realloc_oom_changes_nothing(void **state)
+{
+    heap_env *he = env_heap(ENV, 256 * KIB);
+    void *p = t_alloc_ok(he, 64, 1);
+    void *big = t_alloc_ok(he, 2 * PAGE, 1);
+    const size_t grow[] = {65, 100, 1000, 4096, 4097, 3 * PAGE, SIZE_MAX / 2u};
+    size_t i;
+    (void)t_fill(he, PAGE, 1); /* no free page, no kept empty page */
+    check_consistent(he);
+    for (i = 0; i < sizeof grow / sizeof grow[0]; i++) {
+        snap_take(he);
+        assert_null(slab_realloc(he->h, p, grow[i], 1));
+        snap_expect(he, 1, 0);
+        snap_take(he);
+        assert_null(slab_realloc(he->h, big, grow[i] + 2u * PAGE, 1));
+        snap_expect(he, 1, 0);
+    }
+    /* as alloc (p == NULL) */
+    snap_take(he);
+    assert_null(slab_realloc(he->h, NULL, 100, 1));
+    snap_expect(he, 1, 0);
+    /* a shrink to a class with no page: p kept, not a refusal */
+    snap_take(he);
+    assert_ptr_equal(slab_realloc(he->h, p, 16, 1), p);
+    snap_expect(he, 0, 0);
+    assert_int_equal(he->rec.count, 0);
+    t_verify_all(he);
+    finish(ENV);
+}
+
 static void test_realloc_huge_and_bad_align(void **state)
 {
     heap_env *he = env_heap(ENV, 64 * KIB);
@@ -2416,6 +2450,7 @@ int main(void)
         T(test_realloc_shrink),
         T(test_realloc_alignment_change),
         T(test_realloc_oom_keeps_block),
+        T(test_realloc_oom_changes_nothing),
         T(test_realloc_huge_and_bad_align),
         T(test_realloc_invalid_pointer),
         T(test_realloc_size_zero),
