@@ -9,9 +9,10 @@
  *
  * Requirements served (spec/REQUIREMENTS.md): R10 misuse refused, R11 a
  * refusal for lack of memory changes nothing else (HEAP_UNCHANGED), R19 free
- * makes exactly that block not live, R20 a block handed out was not live
- * and is live afterwards, R21 usable size, R22 a class request is refused
- * for lack of memory only when no page is left to give (NO_PAGE_TO_GIVE).
+ * makes exactly that block not live (FREE_FRAME), R20 a block handed out
+ * was not live and is live afterwards, and every live block stays live
+ * (LIVE_KEPT), R21 usable size, R22 a class request is refused for lack of
+ * memory only when no page is left to give (NO_PAGE_TO_GIVE).
  */
 #ifndef SLAB_SPEC_H
 #define SLAB_SPEC_H
@@ -106,7 +107,8 @@
  * use to equal the allocated bits set, which the invariant does not yet
  * say.) */
 #define FREE_FRAME(h, i, off)                                                \
-    ((\forall integer j_, o_; live_at(h, j_, o_) ==> live_at{Pre}(h, j_, o_)) && \
+    ((\forall integer j_, o_;                                                \
+        live_at(h, j_, o_) ==> live_at{Pre}(h, j_, o_)) &&                   \
      LIVE_KEPT_BUT(h, i, Pre) &&                                             \
      (\forall integer o_; o_ != (off) && live_at{Pre}(h, i, o_) &&            \
         (h)->meta[i].used > 0 ==> live_at(h, i, o_)))
