@@ -43,7 +43,8 @@ WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
 # two provers run side by side and the first answer wins; with 1 they run
 # one after the other, and every goal only CVC4 proves first waits out
 # Z3's 10 s (measured: two runs side by side with 1 slot each met 221
-# such time-outs in src/slab.c alone, 37 min of a core spent waiting). In a replay no prover runs, and WP's
+# such time-outs in src/slab.c alone, 37 min of a core spent waiting).
+# In a replay no prover runs, and WP's
 # scheduler pauses between cache look-ups, so more slots finish sooner
 # (measured: a third of src/slab.c replays in 2 min 36 s with 16, 4 min 32 s
 # with 2). The slot count is not part of a goal's cache key.
