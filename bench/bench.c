@@ -806,11 +806,16 @@ static void ct_run(void)
             }
         }
 
-        /* alloc with the pool empty: another class's empty page is taken
-         * (the steal scan is longest when that class is the last one) */
+        /* alloc with the pool empty: another class's empty page is taken.
+         * The steal scan (heap_steal_empty) runs from the largest class
+         * down, so it is longest when the empty page is the smallest
+         * class's; 2560 B is the class whose page costs most to format
+         * (alloc-pool), so {2560, 16} is the path's worst case and
+         * {2560, 4096} its counterpart for a scan the other way. */
         {
             static const size_t pairs[][2] = {{16, 4096}, {4096, 16}, {64, 512},
-                                              {512, 64}, {16, 3072}};
+                                              {512, 64}, {16, 3072},
+                                              {2560, 16}, {2560, 4096}};
             for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
                 size_t t = pairs[k][0];
                 size_t x = pairs[k][1];
