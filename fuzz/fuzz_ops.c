@@ -92,6 +92,9 @@ typedef struct slot {
 typedef struct walk {
     slab_page_info info[MAX_PAGES];
     size_t run_free[MAX_PAGES]; /* FREE pages in a row starting at i */
+    size_t run_avail[MAX_PAGES]; /* FREE or empty CLASS pages in a row
+                                    starting at i: what a large block may
+                                    take (R22, NO_RUN in spec/heap_spec.h) */
     size_t empty_class_pages;   /* CLASS pages with no block in use */
     size_t longest_free_run;
 } walk;
@@ -522,7 +525,12 @@ static void page_walk(const slab_stats *st)
 
     for (i = g.npages; i-- > 0;) {
         size_t next = i + 1u < g.npages ? g.w.run_free[i + 1u] : 0;
+        size_t next_avail = i + 1u < g.npages ? g.w.run_avail[i + 1u] : 0;
+        bool avail = g.w.info[i].kind == SLAB_PAGE_FREE ||
+                     (g.w.info[i].kind == SLAB_PAGE_CLASS &&
+                      g.w.info[i].blocks_used == 0);
         g.w.run_free[i] = g.w.info[i].kind == SLAB_PAGE_FREE ? next + 1u : 0;
+        g.w.run_avail[i] = avail ? next_avail + 1u : 0;
         if (g.w.run_free[i] > g.w.longest_free_run) {
             g.w.longest_free_run = g.w.run_free[i];
         }
@@ -567,11 +575,10 @@ static bool oom_is_bug(const slab_stats *st, size_t size, size_t align)
     if (!large_pages(size, &n) || n > g.npages) {
         return false;
     }
-    if (n == 1 && align <= PAGE && g.w.empty_class_pages > 0) {
-        return true;
-    }
+    /* Exact, as R22 is proved: a refusal is a bug iff some aligned run of
+     * n pages, each free or a class's empty page, exists. */
     for (i = 0; i < g.npages; i++) {
-        if (g.w.run_free[i] >= n && addr(g.w.info[i].start) % align == 0) {
+        if (g.w.run_avail[i] >= n && addr(g.w.info[i].start) % align == 0) {
             return true;
         }
     }

@@ -11,7 +11,8 @@
  *
  * Requirements served (spec/REQUIREMENTS.md): R15 every page index the
  * heap follows is in range; R16 every class page keeps the page invariant;
- * R12 and R22 are stated with KEPT_EMPTY, NO_KEPT_EMPTY and POOL_DRY.
+ * R12 and R22 are stated with KEPT_EMPTY, NO_KEPT_EMPTY and POOL_DRY, and
+ * R22's large path with PAGE_AVAILABLE, aligned_page, run_blocked and NO_RUN.
  */
 #ifndef HEAP_SPEC_H
 #define HEAP_SPEC_H
@@ -115,6 +116,35 @@
 #define POOL_DRY(h)                                                          \
     ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
      (h)->meta[(h)->head[HEAP_POOL]].state != PAGE_FREE)
+
+/* Page j could be part of a new large block: it is free, or it is its
+ * class's kept empty page (heap_release_empty would free it). */
+#define PAGE_AVAILABLE(h, j)                                                 \
+    ((h)->meta[j].state == PAGE_FREE ||                                      \
+     ((h)->meta[j].state == PAGE_CLASS &&                                    \
+      (h)->meta[j].cls < SLAB_NUM_CLASSES &&                                 \
+      (h)->empty[(h)->meta[j].cls] == (j)))
+
+/* Predicates, not macros: a quantifier over run starts needs a term of its
+ * own for the provers to instantiate it on (arithmetic is no such term). */
+/*@
+  // Page s's address is a multiple of a pages (a >= 1), counted from
+  // address 0 as heap_run_find counts: how a large block's first page is
+  // aligned.
+  predicate aligned_page{L}(slab_heap *h, integer s, integer a) =
+    (h->base / SLAB_PAGE_SIZE + s) % a == 0;
+
+  // The n pages from page s hold one that is not PAGE_AVAILABLE.
+  predicate run_blocked{L}(slab_heap *h, integer s, integer n) =
+    \exists integer j; s <= j < s + n && !PAGE_AVAILABLE(h, j);
+*/
+
+/* No run of n pages whose first page is aligned to a pages (aligned_page)
+ * has every page PAGE_AVAILABLE: the heap has no room for such a large
+ * block, even with the classes' kept empty pages given up. */
+#define NO_RUN(h, n, a)                                                      \
+    (\forall integer s_; 0 <= s_ && s_ + (n) <= (h)->npages &&               \
+       aligned_page(h, s_, a) ==> run_blocked(h, s_, n))
 
 /* The whole shape invariant. */
 #define HEAP_SHAPE(h) (HEAP_MEM(h) && HEAP_LINKS(h) && HEAP_PAGES(h))

@@ -79,6 +79,14 @@
  * in postconditions only. */
 #define NO_PAGE_TO_GIVE(h) (\at(POOL_DRY(h), Pre) && NO_KEPT_EMPTY(h))
 
+/* In a postcondition: the call gave no block and counted a refusal for
+ * lack of memory (oom_count changed), the premise of R11 and R22. For a
+ * result that is a heap_spot, and for one that is a pointer. */
+#define SPOT_REFUSED(h)                                                      \
+    (\result.page == HEAP_NO_PAGE && (h)->oom_count != \old((h)->oom_count))
+#define PTR_REFUSED(h)                                                       \
+    (\result == \null && (h)->oom_count != \old((h)->oom_count))
+
 /* Every part of the heap's state (HEAP_STATE) but the refusal counter
  * oom_count is as it was at label L: what a refusal for lack of memory
  * leaves (R11). Page-table entries are compared field by field (the
@@ -128,6 +136,19 @@
 #define CLASS_REQUEST(size, align)                                           \
     (\exists integer c_; 0 <= c_ < SLAB_NUM_CLASSES &&                       \
        class_fits(c_, size, align))
+
+/* A large block of `size` bytes aligned to `align`: its pages (the least
+ * count >= 1 that holds size bytes, what large_alloc asks layout_pages
+ * for) and its first page's alignment in pages. */
+#define LARGE_PAGES(size)                                                    \
+    ((size) == 0 ? 1 : ((size) + SLAB_PAGE_SIZE - 1) / SLAB_PAGE_SIZE)
+#define LARGE_ALIGN_PAGES(align)                                             \
+    ((align) > SLAB_PAGE_SIZE ? (align) / SLAB_PAGE_SIZE : 1)
+
+/* R22 for a request no class serves: no run of pages could hold it, even
+ * if every class gave up its kept empty page (spec/heap_spec.h, NO_RUN). */
+#define NO_ROOM_LARGE(h, size, align)                                        \
+    NO_RUN(h, LARGE_PAGES(size), LARGE_ALIGN_PAGES(align))
 
 /* p points to the start of a live block of h. */
 #define PTR_LIVE(h, p)                                                       \

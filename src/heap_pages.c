@@ -148,23 +148,18 @@ int32_t heap_steal_empty(slab_heap *h)
 }
 
 /*
- * The first index at or after `from` whose page address is a multiple of
- * align_pages pages (SIZE_MAX if that is past any index). Only the large
- * path calls this, once per run of free pages, so a division is fine.
+ * Does page i start at a multiple of align_pages pages (counted from
+ * address 0)? One division; heap_run_find asks it only of the pages of a
+ * run up to the run's first aligned page, and never when align_pages is 1.
  */
-/*@ requires \valid_read(h) && align_pages >= 1;
+/*@ requires \valid_read(h) && align_pages >= 1 && 0 <= i <= HEAP_MAX_PAGES;
     assigns \nothing;
-    ensures \result >= from;
+    ensures \result <==> aligned_page(h, i, align_pages);
  */
-static size_t first_aligned(const slab_heap *h, size_t from, size_t align_pages)
+static bool page_aligned(const slab_heap *h, int32_t i, size_t align_pages)
 {
-    uintptr_t number = (h->base / SLAB_PAGE_SIZE) + from;
-    size_t gap = (size_t)(number % align_pages);
-    if (gap == 0u) {
-        return from;
-    }
-    gap = align_pages - gap;
-    return gap > SIZE_MAX - from ? SIZE_MAX : from + gap;
+    uintptr_t number = (h->base / SLAB_PAGE_SIZE) + (uintptr_t)i;
+    return align_pages == 1u || number % align_pages == 0u;
 }
 
 /* Is page i free, or (if with_empty) its class's empty page? */
@@ -172,6 +167,7 @@ static size_t first_aligned(const slab_heap *h, size_t from, size_t align_pages)
     requires \valid_read(h->meta + (0 .. h->npages - 1));
     assigns \nothing;
     ensures !with_empty ==> (\result <==> h->meta[i].state == PAGE_FREE);
+    ensures with_empty ==> (\result <==> PAGE_AVAILABLE(h, i));
  */
 static bool page_available(const slab_heap *h, int32_t i, bool with_empty)
 {
@@ -186,32 +182,68 @@ static bool page_available(const slab_heap *h, int32_t i, bool with_empty)
 int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
                       bool with_empty)
 {
-    size_t run_start = 0u;
-    size_t want = 0u; /* first aligned index in the current run */
+    size_t want = 0u; /* the current run's first aligned page, if found */
     bool in_run = false;
+    bool found = false;
+    //@ ghost size_t run_start = 0u;
     if (count == 0u || (!with_empty && count > h->pool_count)) {
         return HEAP_NO_PAGE;
     }
+    /* The run [run_start, i) is as long as it can be (the page before it
+     * is not available); want, once found, is its first aligned page; and
+     * every aligned run that ends before i holds a page not available. */
     /*@ loop invariant 0 <= i <= h->npages;
-        loop invariant in_run ==> run_start < i && want >= run_start;
+        loop invariant in_run ==> run_start < i;
+        loop invariant found ==> in_run && run_start <= want < i &&
+          aligned_page(h, want, align_pages);
+        loop invariant first: in_run ==> \forall integer s;
+          run_start <= s < i && (!found || s < want) ==>
+          !aligned_page(h, s, align_pages);
         loop invariant in_run && !with_empty ==>
           \forall integer j; run_start <= j < i ==> h->meta[j].state == PAGE_FREE;
-        loop assigns i, in_run, run_start, want;
+        loop invariant in_run && with_empty ==>
+          \forall integer j; run_start <= j < i ==> PAGE_AVAILABLE(h, j);
+        loop invariant in_run && with_empty && run_start > 0 ==>
+          !PAGE_AVAILABLE(h, run_start - 1);
+        loop invariant !in_run && with_empty && i > 0 ==>
+          !PAGE_AVAILABLE(h, i - 1);
+        loop invariant below: with_empty ==> \forall integer s;
+          0 <= s && s + count <= i && aligned_page(h, s, align_pages) ==>
+          run_blocked(h, s, count);
+        loop assigns i, in_run, found, run_start, want;
         loop variant h->npages - i;
      */
     for (int32_t i = 0; i < h->npages; i++) {
         if (!page_available(h, i, with_empty)) {
             in_run = false;
+            found = false;
             continue;
         }
         if (!in_run) {
             in_run = true;
-            run_start = (size_t)i;
-            want = first_aligned(h, run_start, align_pages);
+            //@ ghost run_start = (size_t)i;
         }
-        if (want <= (size_t)i && (size_t)i - want + 1u >= count) {
+        if (!found && page_aligned(h, i, align_pages)) {
+            found = true;
+            want = (size_t)i;
+        }
+        if (found && (size_t)i - want + 1u >= count) {
             return (int32_t)want;
         }
+        /* An aligned run of count pages that ends at i starts before the
+         * current run (which holds no such start), so it holds the page
+         * before the current run, which is not available. */
+        /*@ assert with_empty ==> \forall integer s;
+              0 <= s && s + count == i + 1 &&
+              aligned_page(h, s, align_pages) ==>
+              0 < run_start && s <= run_start - 1 < s + count &&
+              !PAGE_AVAILABLE(h, run_start - 1);
+         */
+        /*@ assert with_empty ==> \forall integer s;
+              0 <= s && s + count == i + 1 &&
+              aligned_page(h, s, align_pages) ==>
+              run_blocked(h, s, count);
+         */
     }
     return HEAP_NO_PAGE;
 }

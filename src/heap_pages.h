@@ -91,16 +91,23 @@ int32_t heap_steal_empty(slab_heap *h);
  * is a multiple of align_pages pages (a power of two, or any number >= 1),
  * or HEAP_NO_PAGE. With with_empty,
  * the classes' empty pages count as free too (heap_release_empty would
- * free them). One pass: O(pages).
+ * free them), and HEAP_NO_PAGE means no such run exists (`complete`, the
+ * large path's half of R22). One pass: O(pages).
  */
 /*@ requires HEAP_SHAPE(h);
     requires align_pages >= 1;
     assigns \nothing;
     ensures \result == HEAP_NO_PAGE ||
             (0 <= \result < h->npages && 1 <= count <= h->npages - \result);
+    ensures \result != HEAP_NO_PAGE ==> aligned_page(h, \result, align_pages);
     ensures \result != HEAP_NO_PAGE && !with_empty ==>
             \forall integer j; \result <= j < \result + count ==>
               h->meta[j].state == PAGE_FREE;
+    ensures \result != HEAP_NO_PAGE && with_empty ==>
+            \forall integer j; \result <= j < \result + count ==>
+              PAGE_AVAILABLE(h, j);
+    ensures complete: \result == HEAP_NO_PAGE && with_empty && count > 0 ==>
+            NO_RUN(h, count, align_pages);
  */
 int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
                       bool with_empty);

@@ -439,10 +439,9 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     ensures \result.page != HEAP_NO_PAGE ==>
               h->meta[\result.page].state == PAGE_CLASS &&
               h->meta[\result.page].size == slab_class_size[c];
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
+    ensures SPOT_REFUSED(h) ==>
               \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
-              HEAP_UNCHANGED(h, Pre);
+    ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
@@ -497,7 +496,8 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 /*
  * A run of whole pages for a request no class serves. The classes' empty
  * pages are given up only when they make the run possible, so a refused
- * request leaves every page where it was. O(pages).
+ * request leaves every page where it was; and it is refused only when no
+ * run exists even with them (R22: heap_run_find is complete). O(pages).
  */
 /*@ requires HEAP_INV(h);
     assigns HEAP_STATE(h);
@@ -506,8 +506,8 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures \result.page != HEAP_NO_PAGE ==>
               \result.off == 0 && h->meta[\result.page].state == PAGE_LARGE &&
               usable_at(h, \result.page) >= size;
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
-              HEAP_UNCHANGED(h, Pre);
+    ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
+    ensures SPOT_REFUSED(h) ==> \at(NO_ROOM_LARGE(h, size, align), Pre);
     ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
@@ -518,6 +518,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     size_t align_pages = align > SLAB_PAGE_SIZE ? align / SLAB_PAGE_SIZE : 1u;
     int32_t start;
 
+    //@ assert count == LARGE_PAGES(size);
     if (count > (size_t)h->npages) {
         h->oom_count++;
         return b;
@@ -553,10 +554,11 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
     ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
-            CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
-            HEAP_UNCHANGED(h, Pre);
+    ensures SPOT_REFUSED(h) && CLASS_REQUEST(size, align) ==>
+            NO_PAGE_TO_GIVE(h);
+    ensures SPOT_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
+            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
@@ -584,10 +586,11 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) &&
-            CLASS_REQUEST(size, align) ==> NO_PAGE_TO_GIVE(h);
-    ensures \result.page == HEAP_NO_PAGE && h->oom_count != \old(h->oom_count) ==>
-            HEAP_UNCHANGED(h, Pre);
+    ensures SPOT_REFUSED(h) && CLASS_REQUEST(size, align) ==>
+            NO_PAGE_TO_GIVE(h);
+    ensures SPOT_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
+            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
@@ -598,6 +601,7 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
         uint32_t c = h->class_of[layout_slot(size)];
         if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
             slab_class_align[c] >= align) {
+            //@ assert class_fits(c, size, align);
             return class_alloc(h, c);
         }
     }
@@ -744,8 +748,11 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 /*@ requires HEAP_INV(h) && live_at(h, i, off) && is_pow2(align);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures \result == \null && h->oom_count != \old(h->oom_count) ==>
-            HEAP_UNCHANGED(h, Pre);
+    ensures PTR_REFUSED(h) && CLASS_REQUEST(size, align) ==>
+            NO_PAGE_TO_GIVE(h);
+    ensures PTR_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
+            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)

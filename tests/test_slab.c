@@ -683,6 +683,68 @@ static void test_oom_refusal_changes_nothing(void **state)
     finish(ENV);
 }
 
+/* The block on page k of a heap filled with one 4096-byte block per page. */
+static void free_page_block(heap_env *he, size_t k)
+{
+    size_t i;
+    for (i = 0; i < he->n; i++) {
+        if (page_of(he, he->live[i].p) == k) {
+            t_free(he, i);
+            return;
+        }
+    }
+    fail_msg("no live block on page %zu", k);
+}
+
+/*
+ * R22, large path (NO_RUN, spec/heap_spec.h): a large request (slab_alloc,
+ * slab_realloc) is refused only when no run of its pages, each free or a
+ * class's kept empty page, starts at a page with the asked alignment; and
+ * such a run is served even when part of it is a kept empty page.
+ */
+static void test_large_refused_only_without_run(void **state)
+{
+    heap_env *he = env_heap(ENV, 256 * KIB);
+    size_t n, k;
+    slab_stats st;
+    void *p, *q;
+    n = t_fill(he, PAGE, 1); /* one class-4096 block per page */
+    assert_int_equal(n, he->pages);
+    /* page k: its address is not a multiple of two pages */
+    for (k = 0; k + 1u < he->pages; k++) {
+        if ((uintptr_t)page_start(he, k) % (2u * PAGE) != 0u) {
+            break;
+        }
+    }
+    assert_true(k + 1u < he->pages);
+    free_page_block(he, k);     /* kept: class 4096's empty page */
+    free_page_block(he, k + 1u); /* the class keeps one already: pool */
+    check_consistent(he);
+    slab_get_stats(he->h, &st);
+    assert_int_equal(st.pages_free, 1);
+    /* the only available pages are k and k + 1 */
+    expect_alloc_oom(he, 2u * PAGE + 1u, 1);  /* three pages: no run */
+    expect_alloc_oom(he, 2u * PAGE, 2u * PAGE); /* aligned start k + 1:
+                                                   a run of one page */
+    /* realloc refuses alike, and the block it would move stays put */
+    q = he->live[0].p;
+    snap_take(he);
+    assert_null(slab_realloc(he->h, q, 2u * PAGE + 1u, 1));
+    snap_expect(he, 1, 0);
+    snap_take(he);
+    assert_null(slab_realloc(he->h, q, 2u * PAGE, 2u * PAGE));
+    snap_expect(he, 1, 0);
+    t_verify_all(he);
+    check_consistent(he);
+    /* two pages, any page alignment: the run k, k + 1, its first page
+     * taken back from the class */
+    p = t_alloc_ok(he, 2u * PAGE, PAGE);
+    assert_ptr_equal(p, page_start(he, k));
+    check_consistent(he);
+    expect_alloc_oom(he, PAGE + 1u, 1);
+    finish(ENV);
+}
+
 /* A large request that cannot be met must not give back reserve pages or
  * otherwise rearrange the heap. */
 static void test_oom_large_with_reserves_changes_nothing(void **state)
@@ -2419,6 +2481,7 @@ int main(void)
         T(test_exhaust_class20_odd),
         T(test_exhaust_class_page),
         T(test_exhaust_large_runs),
+        T(test_large_refused_only_without_run),
         T(test_oom_refusal_changes_nothing),
         T(test_oom_large_with_reserves_changes_nothing),
         /* memory flow between classes */
