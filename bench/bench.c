@@ -809,9 +809,9 @@ static void ct_run(void)
         /* alloc with the pool empty: another class's empty page is taken.
          * The steal scan (heap_steal_empty) runs from the largest class
          * down, so it is longest when the empty page is the smallest
-         * class's; 2560 B is the class whose page costs most to format
-         * (alloc-pool), so {2560, 16} is the path's worst case and
-         * {2560, 4096} its counterpart for a scan the other way. */
+         * class's; the pairs put that page under the classes whose pages
+         * cost most to format (4096 B, 2560 B: alloc-pool), and keep
+         * {2560, 4096}, the worst case of a scan the other way. */
         {
             static const size_t pairs[][2] = {{16, 4096}, {4096, 16}, {64, 512},
                                               {512, 64}, {16, 3072},

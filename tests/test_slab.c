@@ -707,6 +707,7 @@ static void test_large_refused_only_without_run(void **state)
     heap_env *he = env_heap(ENV, 256 * KIB);
     size_t n, k;
     slab_stats st;
+    slab_page_info pi;
     void *p, *q;
     n = t_fill(he, PAGE, 1); /* one class-4096 block per page */
     assert_int_equal(n, he->pages);
@@ -722,6 +723,11 @@ static void test_large_refused_only_without_run(void **state)
     check_consistent(he);
     slab_get_stats(he->h, &st);
     assert_int_equal(st.pages_free, 1);
+    assert_true(slab_get_page_info(he->h, k, &pi));
+    assert_int_equal(pi.kind, SLAB_PAGE_CLASS);
+    assert_int_equal(pi.blocks_used, 0);
+    assert_true(slab_get_page_info(he->h, k + 1u, &pi));
+    assert_int_equal(pi.kind, SLAB_PAGE_FREE);
     /* the only available pages are k and k + 1 */
     expect_alloc_oom(he, 2u * PAGE + 1u, 1);  /* three pages: no run */
     expect_alloc_oom(he, 2u * PAGE, 2u * PAGE); /* aligned start k + 1:
