@@ -769,14 +769,21 @@ static void test_page_lists_damaged(void **state)
     slab_heap *h = F->h;
     int32_t first = h->head[HEAP_POOL];
     int32_t second = h->links[first].next;
+    uint32_t c512 = layout_class(512u, 1u);
+    int32_t kept = h->empty[c512];
     int32_t got;
     assert_true(second >= 0);
+    assert_int_equal(kept, F->empty_page);
     /* empty-page entries naming a free page, a page of another class and
-     * a page of the class still in use are skipped: only class 512's
-     * kept page is given up */
+     * a page of the class still in use are skipped: with class 512's kept
+     * page hidden, the scan looks at every entry (in whatever order) and
+     * finds none; with it back, only that page is given up */
     h->empty[0] = first;
     h->empty[1] = F->class_page;
     h->empty[h->meta[F->class_page].cls] = F->class_page;
+    h->empty[c512] = HEAP_NO_PAGE;
+    assert_int_equal(heap_steal_empty(h), HEAP_NO_PAGE);
+    h->empty[c512] = kept;
     got = heap_steal_empty(h);
     assert_int_equal(got, F->empty_page);
     assert_int_equal(h->meta[F->class_page].state, PAGE_CLASS);
