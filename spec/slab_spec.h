@@ -12,7 +12,9 @@
  * makes exactly that block not live (FREE_FRAME), R20 a block handed out
  * was not live and is live afterwards, and every live block stays live
  * (LIVE_KEPT), R21 usable size, R22 a class request is refused for lack of
- * memory only when no page is left to give (NO_PAGE_TO_GIVE).
+ * memory only when no page is left to give (NO_PAGE_TO_GIVE), a large one
+ * only when no run of pages could hold it (NO_ROOM_LARGE); both premised
+ * on SPOT_REFUSED / PTR_REFUSED.
  */
 #ifndef SLAB_SPEC_H
 #define SLAB_SPEC_H
