@@ -3,7 +3,8 @@
 #   make bench        throughput, instruction counts, constant-time paths and
 #                     memory use against glibc, jemalloc, mimalloc, tcmalloc;
 #                     writes bench/RESULTS.md and bench/plots/*.png
-#   make size         -Os object sizes for Cortex-M0/M4/M7 and RV32IMAC;
+#   make size         -Os object sizes for Cortex-M0/M4/M7 and RV32IMAC, and
+#                     what a linked Cortex-M4 program holds, by role;
 #                     prints the table and writes bench/SIZE.md
 #   make bench-arm    instructions per alloc+free pair and per call of the
 #                     Cortex-M4 -Os build, counted under qemu-system-arm
@@ -119,6 +120,9 @@ size:
 	@$(TOOLS) build cross
 	@$(MAKE) --no-print-directory size-objs
 	@bench/size.sh $(BUILD) bench/SIZE.md $(SIZE_TARGETS)
+	@python3 bench/size_breakdown.py --cc $(cortex-m4_CC) --tool $(cortex-m4_TOOL) \
+	  --flags "$(cortex-m4_FLAGS)" --warn "$(WARN)" --target cortex-m4 \
+	  --build $(BUILD) --out bench/SIZE.md
 
 # The RISC-V compiler is optional in ci/install-tools.sh: without it the
 # rv32imac column is skipped (size.sh says so) rather than failing.
