@@ -622,7 +622,7 @@ CLASS_PATH_EXCLUDE = ("large-alloc", "large-alloc-refused", "large-free", "alloc
                       "free-refused")
 
 
-def targets_table(w, instr, ct_rows, mem, arm):
+def targets_table(w, instr, ns, ct_rows, mem, arm):
     """The issue's targets (the limits are its numbers) against this run's
     figures, and the Cortex-M4 figures of the same `make bench`."""
     meta, arenas, cls, rnd, budget, memc = mem
@@ -637,6 +637,13 @@ def targets_table(w, instr, ct_rows, mem, arm):
                  fmt(instr["slab"].get(("hot", 64)), 0), arm_pair("hot 64")])
     rows.append(["instructions per churn pair (4096 live 64 B)", "<= 40",
                  fmt(instr["slab"].get(("churn", 64)), 0), arm_pair("churn 64")])
+    for wl, label in ((("hot", 64), "hot 64 B"), (("churn", 64), "churn")):
+        t = [ns.get(a, {}).get(wl) for a in ("slab", "tcmalloc", "null")]
+        if None not in t and t[1] > t[2]:
+            rows.append(["time per %s pair / tcmalloc's (same run, medians; "
+                         "in brackets: harness loop subtracted)" % label, "<= 0.7",
+                         "%.2f (%.2f)" % (t[0] / t[1],
+                                          (t[0] - t[2]) / (t[1] - t[2])), "-"])
     worst = None
     for path, op, desc, n, best, bat, wst, wat in ct_rows:
         if path in CLASS_PATH_EXCLUDE:
@@ -863,7 +870,7 @@ def main():
     w(md_table(["workload", "allocator", "instructions / pair", "ns / pair median (min)",
                 "slab / this (instructions)", "slab / this (ns, medians)"], rows, left=2))
     w("")
-    targets_table(w, instr, ct_rows, mem, arm)
+    targets_table(w, instr, ns, ct_rows, mem, arm)
     w("## 1. Hot pairs: allocate and free one block of one size, again and again")
     w("")
     w("![hot](plots/hot.png)")
