@@ -700,8 +700,9 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c, was_full);
     }
-    /* For the provers: FREE_FRAME's first half, page i apart from the
-     * others (one goal of it took 9 s of a 10 s budget in one piece). */
+    /* For the provers: FREE_FRAME's first clause (a block live now was
+     * live before), for the other pages and for page i apart; proved in
+     * one piece, one of its goals took 9 s of the 10 s budget. */
     //@ assert live_back_others: \forall integer j, o; j != i && live_at(h, j, o) ==> live_at{Pre}(h, j, o);
     //@ assert live_back_page: \forall integer o; live_at(h, i, o) ==> live_at{Pre}(h, i, o);
 }
