@@ -39,81 +39,46 @@ API_SETS = [
 ]
 
 # Role of each function of the library (names without GCC's .isra/.part
-# suffixes). A function missing here is listed as "other" and makes the
-# script say so, so the table cannot silently fall behind the code.
-ROLES = {
-    # start-up
-    "slab_init": "start-up: arena layout, page table, class tables",
-    "heap_arena_layout": "start-up: arena layout, page table, class tables",
-    "heap_arena_fit": "start-up: arena layout, page table, class tables",
-    "heap_format": "start-up: arena layout, page table, class tables",
-    "layout_table_ok": "start-up: arena layout, page table, class tables",
-    "layout_classes_ok": "start-up: arena layout, page table, class tables",
-    "layout_fill_fast": "start-up: arena layout, page table, class tables",
-    "layout_is_pow2": "start-up: arena layout, page table, class tables",
-    "layout_pages": "start-up: arena layout, page table, class tables",
-    # the class paths
-    "slab_alloc": "alloc entry: routing to a class, class pop (inlined)",
-    "alloc_slow": "alloc: requests off the fast table (scan, large)",
-    "layout_slot": "alloc: size to table slot",
-    "layout_slot_low": "alloc: size to table slot",
-    "layout_class": "alloc: requests off the fast table (scan, large)",
-    "slab_free": "free entry: address to page, checks, class push (inlined)",
-    "slab_free_sized": "free_sized: free with the caller's layout checked",
-    "slab_usable_size": "usable_size",
-    "slab_realloc": "realloc (alloc and free paths inlined again)",
-    "heap_copy_bytes": "realloc (alloc and free paths inlined again)",
-    "heap_move": "realloc (alloc and free paths inlined again)",
-    "layout_fits": "realloc (alloc and free paths inlined again)",
-    # pages moving between classes
-    "class_refill": "page moves: pool to class, kept empty pages, lists",
-    "refill_take": "page moves: pool to class, kept empty pages, lists",
-    "class_page_format": "page moves: pool to class, kept empty pages, lists",
-    "class_page_moves": "page moves: pool to class, kept empty pages, lists",
-    "heap_pool_take": "page moves: pool to class, kept empty pages, lists",
-    "heap_pool_give": "page moves: pool to class, kept empty pages, lists",
-    "heap_steal_empty": "page moves: pool to class, kept empty pages, lists",
-    "heap_release_empty": "page moves: pool to class, kept empty pages, lists",
-    "heap_list_push": "page moves: pool to class, kept empty pages, lists",
-    "heap_list_unlink": "page moves: pool to class, kept empty pages, lists",
-    "page_format": "page moves: pool to class, kept empty pages, lists",
-    # large blocks
-    "large_alloc": "large blocks: runs of pages",
-    "large_take": "large blocks: runs of pages",
-    "large_free": "large blocks: runs of pages",
-    "large_make_room": "large blocks: runs of pages",
-    "heap_run_find": "large blocks: runs of pages",
-    "heap_run_take": "large blocks: runs of pages",
-    "heap_run_give": "large blocks: runs of pages",
-    "heap_longest_run": "large blocks: runs of pages",
-    "page_aligned": "large blocks: runs of pages",
-    "page_available": "large blocks: runs of pages",
-    # checks against misuse and damage
-    "heap_ok": "misuse and damage: checks, repair, reports",
-    "heap_class_page_sane": "misuse and damage: checks, repair, reports",
-    "empty_page_ok": "misuse and damage: checks, repair, reports",
-    "page_rebuild": "misuse and damage: checks, repair, reports",
-    "report": "misuse and damage: checks, repair, reports",
-    "heap_fault_notify": "misuse and damage: checks, repair, reports",
-    "block_find": "misuse and damage: checks, repair, reports",
-    "page_status": "misuse and damage: checks, repair, reports",
-    # hooks
-    "slab_set_lock": "lock and fault hooks, fault names",
-    "slab_set_fault_hook": "lock and fault hooks, fault names",
-    "slab_fault_name": "lock and fault hooks, fault names",
-    "heap_lock": "lock and fault hooks, fault names",
-    "heap_unlock": "lock and fault hooks, fault names",
-    # inspection
-    "slab_check": "inspection: slab_check, statistics, page map",
-    "slab_get_stats": "inspection: slab_check, statistics, page map",
-    "slab_get_page_info": "inspection: slab_check, statistics, page map",
-    "list_count": "inspection: slab_check, statistics, page map",
-    # tables
-    "slab_class_size": "class tables (read-only data)",
-    "slab_class_align": "class tables (read-only data)",
-    "slab_pow2": "class tables (read-only data)",
-    "CSWTCH": "fault names (read-only data)",
+# suffixes), as role -> functions. A function missing here is listed as
+# "other" and makes the script say so, so the table cannot silently fall
+# behind the code.
+ROLE_FUNCTIONS = {
+    "start-up: arena layout, page table, class tables": [
+        "slab_init", "heap_arena_layout", "heap_arena_fit", "heap_format",
+        "layout_table_ok", "layout_classes_ok", "layout_fill_fast",
+        "layout_is_pow2", "layout_pages"],
+    "alloc entry: routing to a class, class pop (inlined)": ["slab_alloc"],
+    "alloc: requests off the fast table (scan, large)": [
+        "alloc_slow", "layout_class"],
+    "alloc: size to table slot": ["layout_slot", "layout_slot_low"],
+    "free entry: address to page, checks, class push (inlined)": [
+        "slab_free"],
+    "free_sized: free with the caller's layout checked": ["slab_free_sized"],
+    "usable_size": ["slab_usable_size"],
+    "realloc (alloc and free paths inlined again)": [
+        "slab_realloc", "heap_copy_bytes", "heap_move", "layout_fits"],
+    "page moves: pool to class, kept empty pages, lists": [
+        "class_refill", "refill_take", "class_page_format",
+        "class_page_moves", "heap_pool_take", "heap_pool_give",
+        "heap_steal_empty", "heap_release_empty", "heap_list_push",
+        "heap_list_unlink", "page_format"],
+    "large blocks: runs of pages": [
+        "large_alloc", "large_take", "large_free", "large_make_room",
+        "heap_run_find", "heap_run_take", "heap_run_give",
+        "heap_longest_run", "page_aligned", "page_available"],
+    "misuse and damage: checks, repair, reports": [
+        "heap_ok", "heap_class_page_sane", "empty_page_ok", "page_rebuild",
+        "report", "heap_fault_notify", "block_find", "page_status"],
+    "lock and fault hooks, fault names": [
+        "slab_set_lock", "slab_set_fault_hook", "slab_fault_name",
+        "heap_lock", "heap_unlock"],
+    "inspection: slab_check, statistics, page map": [
+        "slab_check", "slab_get_stats", "slab_get_page_info", "list_count"],
+    "class tables (read-only data)": [
+        "slab_class_size", "slab_class_align", "slab_pow2"],
+    "fault names (read-only data)": ["CSWTCH"],
 }
+ROLES = {f: r for r, fs in ROLE_FUNCTIONS.items() for f in fs}
 
 
 def run(cmd):
