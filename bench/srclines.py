@@ -28,6 +28,7 @@ ROLES = {
     "link_ok": ("check", "misuse check: free-list link valid"),
     "bit_mark": ("check", "live bitmap, set (kept for the double-free check)"),
     "bit_unmark": ("check", "live bitmap, cleared (kept for the double-free check)"),
+    "page_unmarked": ("check", "damage check: a page that counts no block in use has none marked (a free that empties its page)"),
     "block_find": ("work", "pointer to page and offset; page-state dispatch"),
     "heap_lock": ("lock", "lock hook (a NULL test when no lock is set)"),
     "heap_unlock": ("lock", "lock hook (a NULL test when no lock is set)"),

@@ -19,7 +19,10 @@
  *  - the carved part lies in the page, and holds at least one 16-byte
  *    granule per block counted as used or free (so counts cannot overflow);
  *  - while the list is not empty, its head is a free carved block;
- *  - no granule past the carved part is marked.
+ *  - no granule past the carved part is marked;
+ *  - a page that counts no block in use has no block start marked: the
+ *    count of blocks in use never says "empty" while a block is live, so a
+ *    page given back for being empty holds no live block (R19).
  * A macro, so that WP splits it into one goal per conjunct in the page
  * functions' contracts (PAGE_OK); page_ok below is the same formula as a
  * predicate.
@@ -30,7 +33,8 @@
      (\at((m)->nfree, L) > 0 ==>                                             \
         block_start{L}(m, \at((m)->head, L)) &&                              \
         !bit_set{L}(m, granule(\at((m)->head, L)))) &&                       \
-     bits_past_carved_clear{L}(m))
+     bits_past_carved_clear{L}(m) &&                                         \
+     (\at((m)->used, L) == 0 ==> no_block_marked{L}(m)))
 #define PAGE_OK(m) PAGE_OK_AT(m, Here)
 
 /*@
@@ -82,6 +86,10 @@
     \forall integer g; \at(m->carved, L) / 16 <= g < PAGE_GRANULES ==>
       !bit_set{L}(m, g);
 
+
+  // No block start of the page has its allocated bit set.
+  predicate no_block_marked{L}(page_meta *m) =
+    \forall integer o; block_start{L}(m, o) ==> !bit_set{L}(m, granule(o));
 
   // The page invariant as one predicate, for the heap's invariant over all
   // pages (spec/heap_spec.h), where it must stay opaque; its body is

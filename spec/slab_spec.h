@@ -111,17 +111,15 @@
 
 /* What freeing the live block at (i, off) does to the other blocks (R19),
  * from label Pre to now: no block becomes live; every block of another
- * page that was live still is; and so is every other block of page i
- * while the page has a block in use. (That the last condition holds
- * whenever another block of page i is live needs the count of blocks in
- * use to equal the allocated bits set, which the invariant does not yet
- * say.) */
+ * page that was live still is; and so is every other block of page i (a
+ * page counts itself empty, and is given back, only when none of its
+ * blocks is marked: the page invariant, spec/page_spec.h). */
 #define FREE_FRAME(h, i, off)                                                \
     ((\forall integer j_, o_;                                                \
         live_at(h, j_, o_) ==> live_at{Pre}(h, j_, o_)) &&                   \
      LIVE_KEPT_BUT(h, i, Pre) &&                                             \
-     (\forall integer o_; o_ != (off) && live_at{Pre}(h, i, o_) &&            \
-        (h)->meta[i].used > 0 ==> live_at(h, i, o_)))
+     (\forall integer o_; o_ != (off) && live_at{Pre}(h, i, o_) ==>          \
+        live_at(h, i, o_)))
 
 /* Every block live at label L is live now: what an allocation does to
  * the blocks already handed out (R20). */

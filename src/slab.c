@@ -358,9 +358,13 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     page_meta *m = &h->meta[i];
     uint32_t off;
     off = page_take(m, page_words(h, i), repaired);
-    /* (page_take wrote page i's entry and words only: the other pages keep
-     * their fields, hence the invariant) */
+    /* For the provers: page i keeps the page invariant; page_take wrote
+     * its entry and words only, so the other pages keep their fields and
+     * bits, hence the invariant (page_ok_kept). Without the first, the
+     * last took CVC4 8.3 s of the 10 s budget; with it, 5.5 to 7.7 s. */
+    //@ assert page_ok(&h->meta[i]);
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
+    //@ assert others_bits: \forall integer q; 0 <= q < h->npages && q != i ==> bits_unchanged{Pre, Here}(&h->meta[q]);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
     return off;
 }
@@ -682,10 +686,10 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
     uint32_t c = m->cls;
     bool was_full = page_is_full(m);
 
-    /* For the provers: the word of page i that page_give writes has the C
-     * type of the bitmap words of the other pages' entries; this names the
-     * separation HEAP_MEM gives, for that one word. */
-    //@ assert word_apart: \separated(h->pages + (i * SLAB_PAGE_WORDS + off / 4), h->meta + (0 .. h->npages - 1));
+    /* For the provers: the words of page i that page_give writes have the
+     * C type of the bitmap words of the other pages' entries; this names
+     * the separation HEAP_MEM gives, for those words. */
+    //@ assert words_apart: \separated(h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1), h->meta + (0 .. h->npages - 1));
     page_give(m, page_words(h, i), off);
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
@@ -696,6 +700,10 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
      * they own different granules (FREE_FRAME: the other blocks of page i
      * keep their allocated bits). */
     //@ assert granules_apart: \forall integer o; o != off && block_start(&h->meta[i], o) ==> granule(o) != granule(off);
+    /* For the provers: another block of page i live before keeps its
+     * bit, so the page still counts a block in use (its invariant: a page
+     * that counts none has no block marked). */
+    //@ assert others_marked: \forall integer o; o != off && live_at{Pre}(h, i, o) ==> bit_set(&h->meta[i], granule(o)) && h->meta[i].used > 0;
     count_free(h, m->size);
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c, was_full);

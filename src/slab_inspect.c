@@ -115,6 +115,8 @@ static bool class_page_ok(const slab_heap *h, int32_t i)
      * carved block's start. */
     /*@ loop invariant 0 <= g <= PAGE_GRANULES && marked <= g;
         loop invariant BITS_CLEAR_BELOW(m, g);
+        loop invariant none_yet: marked == 0 ==>
+          \forall integer k; 0 <= k < g ==> !bit_set(m, k);
         loop assigns g, marked;
         loop variant PAGE_GRANULES - g;
      */
@@ -130,6 +132,7 @@ static bool class_page_ok(const slab_heap *h, int32_t i)
     if (marked != m->used) {
         return false;
     }
+    //@ assert idle_unmarked: m->used == 0 ==> no_block_marked(m);
     /* At most nfree links, each checked before it is followed. */
     link = m->nfree > 0u ? m->head : PAGE_NO_BLOCK;
     /*@ loop invariant 0 <= k <= m->nfree;

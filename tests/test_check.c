@@ -681,6 +681,60 @@ static void test_page_core_edges(void **state)
     assert_int_equal(m.used, 3);
 }
 
+/* page_give checks the bitmap when the count of blocks in use reaches
+ * zero: a page counts itself empty only when no block of it is marked,
+ * so a count lowered by a stray write never lets a live block be given
+ * away with its page. */
+static void test_page_give_checks_bitmap(void **state)
+{
+    static uint32_t words[SLAB_PAGE_WORDS];
+    page_meta m;
+    bool repaired = false;
+    uint32_t k;
+    (void)state;
+    /* sound page: the count reaches zero with the bitmap clear */
+    page_format(&m, 64u, 0u);
+    assert_int_equal(page_take(&m, words, &repaired), 0);
+    assert_int_equal(page_take(&m, words, &repaired), 64);
+    page_give(&m, words, 64u);
+    assert_int_equal(m.used, 1);
+    assert_int_equal(m.nfree, 1);
+    assert_int_equal(m.head, 64);
+    page_give(&m, words, 0u);
+    assert_int_equal(m.used, 0);
+    assert_int_equal(m.nfree, 2);
+    assert_int_equal(m.head, 0);
+    assert_int_equal(m.bits[0], 0u);
+    /* the count says one block is in use, the bitmap marks three: freeing
+     * one leaves the other two live, counted from the bitmap */
+    page_format(&m, 64u, 0u);
+    for (k = 0u; k < 3u; k++) {
+        assert_int_equal(page_take(&m, words, &repaired), k * 64u);
+    }
+    m.used = 1u;
+    page_give(&m, words, 64u);
+    assert_int_equal(m.used, 2);
+    assert_int_equal(m.nfree, 1);
+    assert_int_equal(m.head, 64);
+    assert_int_equal(page_status(&m, 0u), PAGE_BLOCK_LIVE);
+    assert_int_equal(page_status(&m, 64u), PAGE_BLOCK_FREE);
+    assert_int_equal(page_status(&m, 128u), PAGE_BLOCK_LIVE);
+    /* the marks left are in the second bitmap word: 16-byte blocks, 40
+     * carved, so granules 32..39 sit in word 1 */
+    page_format(&m, 16u, 0u);
+    for (k = 0u; k < 40u; k++) {
+        assert_int_equal(page_take(&m, words, &repaired), k * 16u);
+    }
+    assert_int_equal(m.bits[1], 0xFFu);
+    m.used = 1u;
+    page_give(&m, words, 0u);
+    assert_int_equal(m.used, 39);
+    assert_int_equal(m.nfree, 1);
+    assert_int_equal(page_status(&m, 0u), PAGE_BLOCK_FREE);
+    assert_int_equal(page_status(&m, 39u * 16u), PAGE_BLOCK_LIVE);
+    assert_false(repaired);
+}
+
 /* The class-table check slab_init runs (layout_classes_ok): the
  * configured table passes; each way a table can be unusable is refused,
  * one entry at a time, first and last entry alike. */
@@ -961,6 +1015,7 @@ int main(void)
         cmocka_unit_test_setup(test_realloc_old_block_gone_meanwhile, setup),
         cmocka_unit_test(test_large_room_that_is_not_there),
         cmocka_unit_test(test_page_core_edges),
+        cmocka_unit_test(test_page_give_checks_bitmap),
         cmocka_unit_test(test_class_table_check),
         cmocka_unit_test_setup(test_check_list_walks, setup),
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
