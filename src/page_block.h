@@ -153,10 +153,10 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
  * page_status that the block is live.
  *
  * When the count of blocks in use drops to zero, the bitmap is checked
- * too (the words covering the carved part): a page is only ever counted
+ * too (the words holding a carved block's start): a page is only counted
  * empty, and so given back, when no block of it is marked allocated. If a
- * mark is left (the count and the bitmap disagree, which no sequence of
- * calls can cause; only a stray write to the page table), both counts and
+ * mark is left (the count and the bitmap disagree: never seen in tests or
+ * fuzzing, but a stray write to the page table can do it), both counts and
  * the free list are rebuilt from the bitmap, as after a bad link.
  */
 /*@ requires \valid(m) && \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
