@@ -97,4 +97,70 @@
   predicate page_ok{L}(page_meta *m) = PAGE_OK_AT(m, L);
 */
 
+/*
+ * The counting half of the page's bookkeeping (R23): `used` is the number
+ * of carved block starts marked allocated, and `used + nfree` the number of
+ * carved blocks. The count is a function of the bitmap's words as values,
+ * not of the page through a pointer: a page whose eight words did not
+ * change keeps its count by plain equality of arguments, with no induction
+ * over the blocks. Written for 4 KiB pages (eight bitmap words), the
+ * configuration the proofs run on; another page size stops the proof here.
+ */
+#if SLAB_PAGE_SHIFT != 12 || SLAB_GRANULE != 16
+#error "spec/page_spec.h: the block count is written for 8 bitmap words"
+#endif
+#define PAGE_BITS_AT(m, L)                                                   \
+    \at((m)->bits[0], L), \at((m)->bits[1], L), \at((m)->bits[2], L),       \
+    \at((m)->bits[3], L), \at((m)->bits[4], L), \at((m)->bits[5], L),       \
+    \at((m)->bits[6], L), \at((m)->bits[7], L)
+#define PAGE_BITS(m) PAGE_BITS_AT(m, Here)
+/* The same words in ghost C code (where \at is not allowed), and the same
+ * words saved in ghost variables w0 .. w7 (PAGE_GHOST_SAVE declares them). */
+#define PAGE_BITS_C(m)                                                       \
+    (m)->bits[0], (m)->bits[1], (m)->bits[2], (m)->bits[3], (m)->bits[4],   \
+    (m)->bits[5], (m)->bits[6], (m)->bits[7]
+#define PAGE_GHOST_SAVE(m)                                                   \
+    uint32_t w0 = (m)->bits[0], w1 = (m)->bits[1], w2 = (m)->bits[2],       \
+             w3 = (m)->bits[3], w4 = (m)->bits[4], w5 = (m)->bits[5],       \
+             w6 = (m)->bits[6], w7 = (m)->bits[7]
+#define PAGE_GHOST_SAVED w0, w1, w2, w3, w4, w5, w6, w7
+
+/*@
+  // Word w of a bitmap given as its eight words' values.
+  logic integer bitmap_word(integer w0, integer w1, integer w2, integer w3,
+                            integer w4, integer w5, integer w6, integer w7,
+                            integer w) =
+    w == 0 ? w0 : w == 1 ? w1 : w == 2 ? w2 : w == 3 ? w3 :
+    w == 4 ? w4 : w == 5 ? w5 : w == 6 ? w6 : w7;
+
+  // Granule g's bit in that bitmap: 1 if marked, else 0 (bit_set, over
+  // values).
+  logic integer bitmap_bit(integer w0, integer w1, integer w2, integer w3,
+                           integer w4, integer w5, integer w6, integer w7,
+                           integer g) =
+    (bitmap_word(w0, w1, w2, w3, w4, w5, w6, w7, g / 32) >> (g % 32)) & 1;
+
+  // How many of the blocks of s bytes that start below offset o are
+  // marked: blocks are counted from the page's start, one step of s each.
+  logic integer marks(integer w0, integer w1, integer w2, integer w3,
+                      integer w4, integer w5, integer w6, integer w7,
+                      integer s, integer o) =
+    (o <= 0 || s <= 0) ? 0 :
+      marks(w0, w1, w2, w3, w4, w5, w6, w7, s, o - s) +
+      bitmap_bit(w0, w1, w2, w3, w4, w5, w6, w7, (o - s) / 16);
+
+  // How many blocks of s bytes start below offset o.
+  logic integer blocks(integer s, integer o) =
+    (o <= 0 || s <= 0) ? 0 : blocks(s, o - s) + 1;
+
+  // The page's counts agree with its bitmap: the blocks in use are the
+  // marked carved blocks, and the blocks in use and on the free list are
+  // all the carved blocks.
+  predicate page_counted{L}(page_meta *m) =
+    \at(m->used, L) ==
+      marks(PAGE_BITS_AT(m, L), \at(m->size, L), \at(m->carved, L)) &&
+    \at(m->used, L) + \at(m->nfree, L) ==
+      blocks(\at(m->size, L), \at(m->carved, L));
+*/
+
 #endif /* PAGE_SPEC_H */

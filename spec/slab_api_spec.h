@@ -34,10 +34,7 @@
         live_at(h, slab_ghost_page, slab_ghost_off) &&
         !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
         usable_at(h, slab_ghost_page) >= size;
-      ensures PTR_REFUSED(h) && CLASS_REQUEST(size, align) ==>
-              NO_PAGE_TO_GIVE(h);
-      ensures PTR_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
-              \at(NO_ROOM_LARGE(h, size, align), Pre);
+      REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       ensures LIVE_KEPT(h, Pre);
     complete behaviors;
@@ -91,10 +88,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
     behavior heap:
       assumes IS_HEAP(h);
       ensures HEAP_INV_M(h);
-      ensures PTR_REFUSED(h) && CLASS_REQUEST(size, align) ==>
-              NO_PAGE_TO_GIVE(h);
-      ensures PTR_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
-              \at(NO_ROOM_LARGE(h, size, align), Pre);
+      REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     behavior misuse:
       assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);

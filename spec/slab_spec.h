@@ -150,6 +150,16 @@
 #define NO_ROOM_LARGE(h, size, align)                                        \
     NO_RUN(h, LARGE_PAGES(size), LARGE_ALIGN_PAGES(align))
 
+/* R22, resource-aware refusal, as two postconditions: a call whose result
+ * `refused` (SPOT_REFUSED or PTR_REFUSED) refused a request some class
+ * serves only if there was no page to give it; a request no class serves,
+ * only if no run of its pages was available when the call began. */
+#define REFUSED_ONLY_WITHOUT_ROOM(refused, h, size, align)                  \
+    ensures refused && CLASS_REQUEST(size, align) ==>                        \
+            NO_PAGE_TO_GIVE(h);                                              \
+    ensures refused && !CLASS_REQUEST(size, align) ==>                       \
+            \at(NO_ROOM_LARGE(h, size, align), Pre)
+
 /* p points to the start of a live block of h. */
 #define PTR_LIVE(h, p)                                                       \
     (PTR_DIST(h, p) < (h)->span &&                                           \

@@ -19,6 +19,10 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g)
     ensures bit_set(m, g);
     ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
               (bit_set(m, h) <==> bit_set{Old}(m, h));
+    ensures bitmap_bit(PAGE_BITS(m), g) == 1;
+    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
+              bitmap_bit(PAGE_BITS(m), h) ==
+              bitmap_bit(PAGE_BITS_AT(m, Old), h);
  */
 static SLAB_INLINE void bit_mark(page_meta *m, uint32_t g)
 {
@@ -30,10 +34,15 @@ static SLAB_INLINE void bit_mark(page_meta *m, uint32_t g)
     ensures !bit_set(m, g);
     ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
               (bit_set(m, h) <==> bit_set{Old}(m, h));
+    ensures bitmap_bit(PAGE_BITS(m), g) == 0;
+    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
+              bitmap_bit(PAGE_BITS(m), h) ==
+              bitmap_bit(PAGE_BITS_AT(m, Old), h);
  */
 static SLAB_INLINE void bit_unmark(page_meta *m, uint32_t g)
 {
     m->bits[g / 32u] &= ~((uint32_t)1u << (g % 32u));
+    //@ assert bitmap_word(PAGE_BITS(m), g / 32) == m->bits[g / 32];
 }
 
 PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls)
@@ -53,6 +62,68 @@ PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls)
         m->bits[w] = 0u;
     }
 }
+
+/*
+ * Lemma functions for the count of marked blocks (page_counted,
+ * spec/page_spec.h). Ghost code: not compiled, called only from other
+ * ghost statements; WP proves their contracts like any function's, and a
+ * call hands the caller the contract. They exist because the count is
+ * defined block by block (recursively) and the provers do not reason by
+ * induction: the loop in marks_one_more is the induction, written out.
+ */
+
+/*@ ghost
+  /@ requires \valid_read(m) && g < PAGE_GRANULES;
+     assigns \nothing;
+     ensures bit_set(m, g) ==> bitmap_bit(PAGE_BITS(m), g) == 1;
+     ensures !bit_set(m, g) ==> bitmap_bit(PAGE_BITS(m), g) == 0;
+   @/
+  static void bit_value(const page_meta *m, uint32_t g)
+  {
+    /@ assert bitmap_word(PAGE_BITS(m), g / 32) == m->bits[g / 32]; @/
+  }
+*/
+
+/* Bitmap b is bitmap a with granule r's bit, a block start, set: below
+ * any block boundary `end`, b counts one more marked block than a if the
+ * block at r is below end, else as many. */
+/*@ ghost
+  /@ requires 16 <= s <= SLAB_PAGE_SIZE;
+     requires r % s == 0 && r + s <= SLAB_PAGE_SIZE;
+     requires end <= SLAB_PAGE_SIZE && end % s == 0;
+     requires bitmap_bit(a0, a1, a2, a3, a4, a5, a6, a7, granule(r)) == 0;
+     requires bitmap_bit(b0, b1, b2, b3, b4, b5, b6, b7, granule(r)) == 1;
+     requires \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(r) ==>
+       bitmap_bit(b0, b1, b2, b3, b4, b5, b6, b7, g) ==
+       bitmap_bit(a0, a1, a2, a3, a4, a5, a6, a7, g);
+     assigns \nothing;
+     ensures marks(b0, b1, b2, b3, b4, b5, b6, b7, s, end) ==
+             marks(a0, a1, a2, a3, a4, a5, a6, a7, s, end) + (r < end ? 1 : 0);
+   @/
+  static void marks_one_more(uint32_t a0, uint32_t a1, uint32_t a2,
+                             uint32_t a3, uint32_t a4, uint32_t a5,
+                             uint32_t a6, uint32_t a7,
+                             uint32_t b0, uint32_t b1, uint32_t b2,
+                             uint32_t b3, uint32_t b4, uint32_t b5,
+                             uint32_t b6, uint32_t b7,
+                             uint32_t s, uint32_t r, uint32_t end)
+  {
+    uint32_t o = 0u;
+    /@ loop invariant 0 <= o <= end && o % s == 0;
+       loop invariant marks(b0, b1, b2, b3, b4, b5, b6, b7, s, o) ==
+         marks(a0, a1, a2, a3, a4, a5, a6, a7, s, o) + (r < o ? 1 : 0);
+       loop assigns o;
+       loop variant end - o;
+     @/
+    while (o < end) {
+      /@ assert o + s <= end; @/
+      /@ assert o < r ==> o + s <= r; @/
+      /@ assert o != r ==> granule(o) != granule(r); @/
+      /@ assert granule(o) < PAGE_GRANULES; @/
+      o += s;
+    }
+  }
+*/
 
 /*
  * Is `link`, a value read from the first word of a free block, the offset
@@ -88,6 +159,9 @@ static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
     requires page_shape(m) && bits_past_carved_clear(m);
     assigns m->head, m->nfree, m->used, words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
+    ensures page_counted(m);
+    ensures bits_kept: \forall integer g; 0 <= g < PAGE_GRANULES ==>
+              (bit_set(m, g) <==> bit_set{Old}(m, g));
  */
 SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {
@@ -97,6 +171,8 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
     /*@ loop invariant 0 <= off <= m->carved;
         loop invariant off % m->size == 0;
         loop invariant 16 * (nfree + used) <= off;
+        loop invariant used == marks(PAGE_BITS(m), m->size, off);
+        loop invariant nfree + used == blocks(m->size, off);
         loop invariant \forall integer b; 0 <= b < off && b % m->size == 0 &&
           bit_set(m, granule(b)) ==> used > 0;
         loop invariant nfree > 0 ==>
@@ -105,6 +181,7 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
         loop variant m->carved - off;
      */
     while (off < m->carved && (uint32_t)m->carved - off >= m->size) {
+        //@ ghost bit_value(m, off / 16u);
         if (page_bit(m, off / 16u)) {
             used++;
         } else {
@@ -120,6 +197,7 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
         off += m->size;
         //@ assert off % m->size == 0;
     }
+    //@ assert off == m->carved;
     m->nfree = nfree;
     m->used = used;
     if (nfree == 0u) {
@@ -162,7 +240,11 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
         off = m->head;
         m->nfree--;
         m->used++;
+        //@ ghost bit_value(m, off / 16u);
+        //@ ghost PAGE_GHOST_SAVE(m);
         bit_mark(m, off / 16u);
+        /*@ ghost marks_one_more(PAGE_GHOST_SAVED, PAGE_BITS_C(m), m->size,
+                                 off, m->carved); */
         if (m->nfree == 0u) {
             m->head = (uint16_t)PAGE_NO_BLOCK;
         } else {
@@ -187,25 +269,49 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
         /* For the provers: the shape holds before the bit is marked (with
          * the bit's frame in the context they time out on it). */
         //@ assert carved_shape: page_shape(m);
+        //@ ghost bit_value(m, off / 16u);
+        //@ ghost PAGE_GHOST_SAVE(m);
         bit_mark(m, off / 16u);
+        /*@ ghost marks_one_more(PAGE_GHOST_SAVED, PAGE_BITS_C(m), m->size,
+                                 off, off); */
         return off;
     }
     return PAGE_NO_BLOCK;
 }
 
-PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off)
+PAGE_API bool page_give(page_meta *m, uint32_t *words, uint32_t off)
 {
     words[off / 4u] = (m->nfree > 0u) ? m->head : PAGE_NO_BLOCK;
     m->head = (uint16_t)off;
     m->nfree++;
     m->used--;
+    //@ ghost bit_value(m, off / 16u);
+    //@ ghost PAGE_GHOST_SAVE(m);
     bit_unmark(m, off / 16u);
     if (m->used == 0u && !page_unmarked(m)) {
         /* The count says the page is empty but the bitmap, the authority
          * on what is allocated, still marks a granule: take both counts and
          * the list from the bitmap, as after a bad link. */
+        /*@ assert last: \at(m->used, Pre) == 1 &&
+              !bit_set(m, granule(off)) &&
+              \forall integer g; 0 <= g < PAGE_GRANULES &&
+                g != granule(off) ==> (bit_set(m, g) <==> bit_set{Pre}(m, g));
+         */
         page_rebuild(m, words);
+        return true;
     }
+    /* For the provers: the postconditions other than the count, stated
+     * before the count's lemma brings its recursive definition into the
+     * context (with it there, they time out). */
+    /*@ assert given: PAGE_OK(m) && m->head == off &&
+          m->used == \at(m->used, Pre) - 1 &&
+          m->nfree == \at(m->nfree, Pre) + 1 && !bit_set(m, granule(off)) &&
+          off < m->carved &&
+          \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
+            (bit_set(m, g) <==> bit_set{Pre}(m, g)); */
+    /*@ ghost marks_one_more(PAGE_BITS_C(m), PAGE_GHOST_SAVED, m->size,
+                             off, m->carved); */
+    return false;
 }
 
 PAGE_API page_block_status page_status(const page_meta *m, uint32_t off)

@@ -104,6 +104,7 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g);
     ensures m->size == size && m->cls == cls;
     ensures m->carved == 0 && m->nfree == 0 && m->used == 0;
     ensures \forall integer g; 0 <= g < PAGE_GRANULES ==> !bit_set(m, g);
+    check ensures page_counted(m);
  */
 PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
 
@@ -123,6 +124,7 @@ PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
             m->bits[0 .. SLAB_BITMAP_WORDS - 1], *repaired,
             words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
+    check ensures counts_kept: page_counted{Old}(m) ==> page_counted(m);
     ensures m->size == \old(m->size);
     behavior full:
       assumes page_full(m);
@@ -157,7 +159,8 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
  * empty, and so given back, when no block of it is marked allocated. If a
  * mark is left (the count and the bitmap disagree: never seen in tests or
  * fuzzing, but a stray write to the page table can do it), both counts and
- * the free list are rebuilt from the bitmap, as after a bad link.
+ * the free list are rebuilt from the bitmap, as after a bad link, and the
+ * result is true so that the caller can report the damage.
  */
 /*@ requires \valid(m) && \valid(words + (0 .. SLAB_PAGE_WORDS - 1));
     requires \separated(m, words + (0 .. SLAB_PAGE_WORDS - 1));
@@ -166,14 +169,15 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
     assigns m->head, m->nfree, m->used, m->bits[0 .. SLAB_BITMAP_WORDS - 1],
             words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
-    ensures counted: (m->used == \old(m->used) - 1 &&
-                      m->nfree == \old(m->nfree) + 1 && m->head == off) ||
-                     \old(m->used) == 1;
+    check ensures counts_kept: page_counted{Old}(m) ==> page_counted(m);
+    ensures counted: !\result ==> m->used == \old(m->used) - 1 &&
+                     m->nfree == \old(m->nfree) + 1 && m->head == off;
+    ensures rebuilt: \result ==> \old(m->used) == 1;
     ensures !bit_set(m, granule(off));
     ensures \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));
  */
-PAGE_API void page_give(page_meta *m, uint32_t *words, uint32_t off);
+PAGE_API bool page_give(page_meta *m, uint32_t *words, uint32_t off);
 
 /*
  * Classify offset `off` of a class page: a live block (the only kind that

@@ -563,10 +563,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
     ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
-    ensures SPOT_REFUSED(h) && CLASS_REQUEST(size, align) ==>
-            NO_PAGE_TO_GIVE(h);
-    ensures SPOT_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
-            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
@@ -595,10 +592,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
-    ensures SPOT_REFUSED(h) && CLASS_REQUEST(size, align) ==>
-            NO_PAGE_TO_GIVE(h);
-    ensures SPOT_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
-            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
@@ -661,6 +655,13 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
     }
 }
 
+/*
+ * Give back live block `off` of class page i and move the page to where it
+ * now belongs (class_page_moves). Returns true if the page's count of
+ * blocks in use disagreed with its bitmap, so that page_give rebuilt the
+ * counts from the bitmap: only a write from outside does that, and the
+ * caller reports it.
+ */
 /*@ requires HEAP_INV_M(h) && 0 <= i < h->npages;
     requires live_at(h, i, off) && h->meta[i].state == PAGE_CLASS;
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
@@ -680,17 +681,18 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
               h->meta[i].state == PAGE_FREE;
     ensures FREE_FRAME(h, i, off);
  */
-static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
+static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
 {
     page_meta *m = &h->meta[i];
     uint32_t c = m->cls;
     bool was_full = page_is_full(m);
+    bool rebuilt;
 
     /* For the provers: the words of page i that page_give writes have the
      * C type of the bitmap words of the other pages' entries; this names
      * the separation HEAP_MEM gives, for those words. */
     //@ assert words_apart: \separated(h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1), h->meta + (0 .. h->npages - 1));
-    page_give(m, page_words(h, i), off);
+    rebuilt = page_give(m, page_words(h, i), off);
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
      * page keeps its fields and hence page_ok. */
@@ -713,6 +715,7 @@ static SLAB_INLINE void class_free(slab_heap *h, int32_t i, uint32_t off)
      * one piece, one of its goals took 9 s of the 10 s budget. */
     //@ assert live_back_others: \forall integer j, o; j != i && live_at(h, j, o) ==> live_at{Pre}(h, j, o);
     //@ assert live_back_page: \forall integer o; live_at(h, i, o) ==> live_at{Pre}(h, i, o);
+    return rebuilt;
 }
 
 /*@ requires HEAP_INV(h) && 0 <= i < h->npages;
@@ -740,7 +743,11 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
     if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
-        class_free(h, i, off);
+        if (class_free(h, i, off)) {
+            /* The block is freed, but its page's count of blocks in use
+             * had been overwritten (rebuilt from the bitmap): tell. */
+            report(h, SLAB_FAULT_CORRUPT_META, heap_block_ptr(h, i, off));
+        }
     } else {
         large_free(h, i);
     }
@@ -766,10 +773,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 /*@ requires HEAP_INV(h) && live_at(h, i, off) && is_pow2(align);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
-    ensures PTR_REFUSED(h) && CLASS_REQUEST(size, align) ==>
-            NO_PAGE_TO_GIVE(h);
-    ensures PTR_REFUSED(h) && !CLASS_REQUEST(size, align) ==>
-            \at(NO_ROOM_LARGE(h, size, align), Pre);
+    REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
     ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,

@@ -71,7 +71,10 @@ typedef enum slab_fault {
     /* a free block's list link was overwritten; the heap repaired the list */
     SLAB_FAULT_CORRUPT_LINK = 6,
     /* the heap's own bookkeeping (page table, page lists) was overwritten
-     * from outside: the call is refused and nothing is changed */
+     * from outside: the call is refused and nothing is changed; but a free
+     * that finds its page's count of blocks in use disagreeing with the
+     * page's bitmap frees the block and rebuilds the page's counts and
+     * free list from the bitmap */
     SLAB_FAULT_CORRUPT_META = 7
 } slab_fault;
 

@@ -696,11 +696,11 @@ static void test_page_give_checks_bitmap(void **state)
     page_format(&m, 64u, 0u);
     assert_int_equal(page_take(&m, words, &repaired), 0);
     assert_int_equal(page_take(&m, words, &repaired), 64);
-    page_give(&m, words, 64u);
+    assert_false(page_give(&m, words, 64u));
     assert_int_equal(m.used, 1);
     assert_int_equal(m.nfree, 1);
     assert_int_equal(m.head, 64);
-    page_give(&m, words, 0u);
+    assert_false(page_give(&m, words, 0u));
     assert_int_equal(m.used, 0);
     assert_int_equal(m.nfree, 2);
     assert_int_equal(m.head, 0);
@@ -712,7 +712,7 @@ static void test_page_give_checks_bitmap(void **state)
         assert_int_equal(page_take(&m, words, &repaired), k * 64u);
     }
     m.used = 1u;
-    page_give(&m, words, 64u);
+    assert_true(page_give(&m, words, 64u)); /* rebuilt: told to the caller */
     assert_int_equal(m.used, 2);
     assert_int_equal(m.nfree, 1);
     assert_int_equal(m.head, 64);
@@ -727,12 +727,50 @@ static void test_page_give_checks_bitmap(void **state)
     }
     assert_int_equal(m.bits[1], 0xFFu);
     m.used = 1u;
-    page_give(&m, words, 0u);
+    assert_true(page_give(&m, words, 0u));
     assert_int_equal(m.used, 39);
     assert_int_equal(m.nfree, 1);
     assert_int_equal(page_status(&m, 0u), PAGE_BLOCK_FREE);
     assert_int_equal(page_status(&m, 39u * 16u), PAGE_BLOCK_LIVE);
     assert_false(repaired);
+}
+
+/* The same disagreement met by slab_free: the count of blocks in use of
+ * a class page lowered to one by a stray write while six are live. The
+ * free goes through (the block was live), the page's counts are rebuilt
+ * from the bitmap, and the hook hears SLAB_FAULT_CORRUPT_META with the
+ * freed pointer; the five other blocks stay live, so the page is not given
+ * away and the heap is sound again. */
+static void test_free_reports_count_mismatch(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    page_meta *m = &h->meta[f->class_page];
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    size_t faults = h->fault_count;
+    static const size_t live[5] = {1, 2, 4, 6, 7};
+
+    assert_int_equal(m->used, 6);
+    m->used = 1u;
+    assert_false(slab_check(h));
+    slab_set_fault_hook(h, record, &r);
+    slab_free(h, f->small[0]);
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    assert_ptr_equal(r.ptr, f->small[0]);
+    assert_int_equal(h->fault_count, faults + 1u);
+    assert_int_equal(m->state, PAGE_CLASS);
+    assert_int_equal(m->used, 5);
+    assert_int_equal(m->nfree, 3);
+    assert_true(slab_check(h));
+    /* the other blocks are still live: each frees once, without a fault */
+    for (size_t k = 0; k < 5; k++) {
+        assert_int_equal(slab_usable_size(h, f->small[live[k]]), 64);
+        slab_free(h, f->small[live[k]]);
+    }
+    assert_int_equal(r.count, 1);
+    assert_true(slab_check(h));
+    slab_set_fault_hook(h, NULL, NULL);
 }
 
 /* The class-table check slab_init runs (layout_classes_ok): the
@@ -1016,6 +1054,7 @@ int main(void)
         cmocka_unit_test(test_large_room_that_is_not_there),
         cmocka_unit_test(test_page_core_edges),
         cmocka_unit_test(test_page_give_checks_bitmap),
+        cmocka_unit_test_setup(test_free_reports_count_mismatch, setup),
         cmocka_unit_test(test_class_table_check),
         cmocka_unit_test_setup(test_check_list_walks, setup),
         cmocka_unit_test_setup(test_page_info_damaged_page, setup),
