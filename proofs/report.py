@@ -204,9 +204,23 @@ def c_functions(path):
     return out
 
 
+def c_ghost_functions(path):
+    """Names of the ghost functions (`/*@ ghost ... */` blocks holding a
+    function with a body, such as the lemma functions of src/page_block.c)."""
+    text = read(path) or ''
+    out = []
+    for block in re.finditer(r'/\*@\s*ghost\b(.*?)\*/', text, re.S):
+        body = re.sub(r'/@.*?@/', ' ', block.group(1), flags=re.S)
+        for m in re.finditer(r'^\s*(?:static\s+)?(?:const\s+)?[A-Za-z_]\w*[\s*]+'
+                             r'([A-Za-z_]\w*)\s*\([^;{}]*\)\s*\{', body, re.M):
+            out.append(m.group(1))
+    return out
+
+
 def c_definitions(path):
-    """Names of the functions defined (with a body) at top level in a C file."""
-    return [n for n, _ in c_functions(path)]
+    """Names of the functions defined (with a body) at top level in a C file,
+    ghost functions included."""
+    return [n for n, _ in c_functions(path)] + c_ghost_functions(path)
 
 
 def definition_files(proved):
