@@ -13,7 +13,11 @@
 #include "heap_internal.h"
 #include "slab_layout.h"
 
-/* Put page i at the front of list l (HEAP_POOL or HEAP_CLASS(c)). */
+/* Put page i at the front of list l (HEAP_POOL or HEAP_CLASS(c)).
+ * The `check ensures` (R24) say the two-way links are kept: the old first
+ * page points back at i and no other link changes. They are proved here
+ * but not given to callers, because the heap invariant does not yet say
+ * that the lists' links agree (see the README's "Not written yet"). */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
     assigns h->head[l], h->links[0 .. h->npages - 1];
@@ -21,21 +25,39 @@
     ensures h->head[l] == i;
     ensures h->links[i].prev == HEAP_NO_PAGE;
     ensures h->links[i].next == \old(h->head[l]);
+    check ensures linked_back: \old(h->head[l]) != HEAP_NO_PAGE ==>
+      h->links[\old(h->head[l])].prev == i;
+    check ensures others_kept: \forall integer k; 0 <= k < h->npages && k != i ==>
+      h->links[k].next == \old(h->links[k].next) &&
+      (k != \old(h->head[l]) ==> h->links[k].prev == \old(h->links[k].prev));
  */
 void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 
-/* Take page i, which is on list l, off it. */
+/* Take page i, which is on list l, off it. The `check ensures` (R24, not
+ * given to callers, as for heap_list_push) say its neighbours are joined:
+ * the page before it (or the list head) now points at the page after it,
+ * and that page back at the page before. A link of i to itself, which
+ * only damage can make, is left out: i's own links are cleared. */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages;
     assigns h->head[l], h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->links[i].prev == HEAP_NO_PAGE && h->links[i].next == HEAP_NO_PAGE;
+    check ensures joined_head: \old(h->links[i].prev) == HEAP_NO_PAGE ==>
+      h->head[l] == \old(h->links[i].next);
+    check ensures joined_forward:
+      \old(h->links[i].prev) != HEAP_NO_PAGE && \old(h->links[i].prev) != i ==>
+      h->links[\old(h->links[i].prev)].next == \old(h->links[i].next);
+    check ensures joined_back:
+      \old(h->links[i].next) != HEAP_NO_PAGE && \old(h->links[i].next) != i ==>
+      h->links[\old(h->links[i].next)].prev == \old(h->links[i].prev);
  */
 void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
 /* A page from the pool (state unchanged: the caller sets it), or
  * HEAP_NO_PAGE if the pool is empty or its first page is not free (which
- * only damage from outside can cause). O(1). */
+ * only damage from outside can cause). O(1). The pool's count follows
+ * (`check ensures`, R24: not yet given to callers). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[HEAP_POOL], h->pool_count,
             h->links[0 .. h->npages - 1];
@@ -47,15 +69,22 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
               (\old(h->head[HEAP_POOL]) == HEAP_NO_PAGE ||
                h->meta[\old(h->head[HEAP_POOL])].state != PAGE_FREE);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
+    check ensures counted: \result != HEAP_NO_PAGE ==>
+      h->pool_count == (size_t)(\old(h->pool_count) - 1);
  */
 int32_t heap_pool_take(slab_heap *h);
 
-/* Return page i to the pool as PAGE_FREE. O(1). */
+/* Return page i to the pool as PAGE_FREE, at its front. O(1). The
+ * pool's count follows (`check ensures`, R24). */
 /*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
             h->links[0 .. h->npages - 1];
     ensures HEAP_SHAPE(h);
     ensures h->meta[i].state == PAGE_FREE;
+    check ensures first: h->head[HEAP_POOL] == i;
+    check ensures counted: h->pool_count ==
+      (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
+                                     : (size_t)(\old(h->pool_count) + 1));
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
