@@ -125,6 +125,15 @@
              w6 = (m)->bits[6], w7 = (m)->bits[7]
 #define PAGE_GHOST_SAVED w0, w1, w2, w3, w4, w5, w6, w7
 
+/* Every granule but g has the bit it had before the call, read both as
+ * bit_set (for the page invariant) and as bitmap_bit (for the count): what
+ * setting or clearing granule g's bit leaves. The name h_ is bound here. */
+#define OTHER_BITS_KEPT(m, g)                                                \
+    ((\forall integer h_; 0 <= h_ < PAGE_GRANULES && h_ != (g) ==>          \
+        (bit_set(m, h_) <==> bit_set{Old}(m, h_))) &&                        \
+     (\forall integer h_; 0 <= h_ < PAGE_GRANULES && h_ != (g) ==>          \
+        bitmap_bit(PAGE_BITS(m), h_) == bitmap_bit(PAGE_BITS_AT(m, Old), h_)))
+
 /*@
   // Word w of a bitmap given as its eight words' values.
   logic integer bitmap_word(integer w0, integer w1, integer w2, integer w3,

@@ -17,12 +17,8 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g)
 /*@ requires \valid(m) && g < PAGE_GRANULES;
     assigns m->bits[g / 32];
     ensures bit_set(m, g);
-    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
-              (bit_set(m, h) <==> bit_set{Old}(m, h));
+    ensures OTHER_BITS_KEPT(m, g);
     ensures bitmap_bit(PAGE_BITS(m), g) == 1;
-    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
-              bitmap_bit(PAGE_BITS(m), h) ==
-              bitmap_bit(PAGE_BITS_AT(m, Old), h);
  */
 static SLAB_INLINE void bit_mark(page_meta *m, uint32_t g)
 {
@@ -32,12 +28,8 @@ static SLAB_INLINE void bit_mark(page_meta *m, uint32_t g)
 /*@ requires \valid(m) && g < PAGE_GRANULES;
     assigns m->bits[g / 32];
     ensures !bit_set(m, g);
-    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
-              (bit_set(m, h) <==> bit_set{Old}(m, h));
+    ensures OTHER_BITS_KEPT(m, g);
     ensures bitmap_bit(PAGE_BITS(m), g) == 0;
-    ensures \forall integer h; 0 <= h < PAGE_GRANULES && h != g ==>
-              bitmap_bit(PAGE_BITS(m), h) ==
-              bitmap_bit(PAGE_BITS_AT(m, Old), h);
  */
 static SLAB_INLINE void bit_unmark(page_meta *m, uint32_t g)
 {
