@@ -58,7 +58,8 @@ ROLE_FUNCTIONS = {
     "realloc (alloc and free paths inlined again)": [
         "slab_realloc", "heap_copy_bytes", "heap_move", "layout_fits"],
     "page moves: pool to class, kept empty pages, lists": [
-        "class_refill", "refill_take", "class_page_format",
+        "class_refill", "refill_take", "refill_refuse", "class_room_left",
+        "page_idle", "class_page_format",
         "class_page_moves", "heap_pool_take", "heap_pool_give",
         "heap_steal_empty", "heap_release_empty", "heap_list_push",
         "heap_list_unlink", "page_format"],

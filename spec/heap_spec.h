@@ -11,7 +11,8 @@
  *
  * Requirements served (spec/REQUIREMENTS.md): R15 every page index the
  * heap follows is in range; R16 every class page keeps the page invariant;
- * R12 and R22 are stated with KEPT_EMPTY, NO_KEPT_EMPTY and POOL_DRY, and
+ * R12 and R22 are stated with KEPT_EMPTY, NO_KEPT_EMPTY, POOL_DRY,
+ * no_idle_page and class_pages_full, and
  * R22's large path with PAGE_AVAILABLE, aligned_page, run_blocked and NO_RUN.
  */
 #ifndef HEAP_SPEC_H
@@ -116,6 +117,29 @@
 #define POOL_DRY(h)                                                          \
     ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
      (h)->meta[(h)->head[HEAP_POOL]].state != PAGE_FREE)
+
+/* Page m is idle: free, or a class page that counts no block in use (an
+ * empty class page can be given to another class or to a large block). */
+#define PAGE_IDLE(m)                                                         \
+    ((m)->state == PAGE_FREE || ((m)->state == PAGE_CLASS && (m)->used == 0))
+
+/* Predicates, not macros: they are established once (by the walk that
+ * precedes a refusal, class_room_left in src/slab.c) and then only carried
+ * up the call chain, where the provers match them whole instead of
+ * instantiating a quantifier in every caller's goal. */
+/*@
+  // No page is idle: every page is part of a large block or a class page
+  // that counts a block in use.
+  predicate no_idle_page{L}(slab_heap *h) =
+    \forall integer j; 0 <= j < h->npages ==> !PAGE_IDLE(&h->meta[j]);
+
+  // Every page of class c is full: none has a free block or room to carve
+  // one.
+  predicate class_pages_full{L}(slab_heap *h, integer c) =
+    \forall integer j; 0 <= j < h->npages &&
+      h->meta[j].state == PAGE_CLASS && h->meta[j].cls == c ==>
+      page_full(&h->meta[j]);
+*/
 
 /* Page j could be part of a new large block: it is free, or it is its
  * class's kept empty page (heap_release_empty would free it). */

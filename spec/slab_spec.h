@@ -75,11 +75,17 @@
 #define SPOT_FITS(h, b, size)                                                \
     ((b).page != HEAP_NO_PAGE ==> usable_at(h, (b).page) >= (size))
 
-/* No page for a class to take: at the call (label Pre) the pool had no
- * page, and now no class keeps an empty page. What a refusal for lack of
- * memory of a class request implies (resource-aware refusal, R22). Used
- * in postconditions only. */
-#define NO_PAGE_TO_GIVE(h) (\at(POOL_DRY(h), Pre) && NO_KEPT_EMPTY(h))
+/* No page on the lists for a class to take: at the call (label Pre) the
+ * pool had no page, and now no class keeps an empty page. What the lists
+ * say when a class refill finds no page (refill_take). */
+#define NO_PAGE_LISTED(h) (\at(POOL_DRY(h), Pre) && NO_KEPT_EMPTY(h))
+
+/* No page for a class to take at all: none on the lists, and no page of
+ * the heap was idle at the call (no free page, no empty class page), which
+ * the walk of the page table before a refusal shows (class_room_left).
+ * What a refusal for lack of memory of a class request implies
+ * (resource-aware refusal, R22). Used in postconditions only. */
+#define NO_PAGE_TO_GIVE(h) (NO_PAGE_LISTED(h) && \at(no_idle_page(h), Pre))
 
 /* In a postcondition: the call gave no block and counted a refusal for
  * lack of memory (oom_count changed), the premise of R11 and R22. For a
@@ -150,14 +156,20 @@
 #define NO_ROOM_LARGE(h, size, align)                                        \
     NO_RUN(h, LARGE_PAGES(size), LARGE_ALIGN_PAGES(align))
 
-/* R22, resource-aware refusal, as two postconditions: a call whose result
- * `refused` (SPOT_REFUSED or PTR_REFUSED) refused a request some class
- * serves only if there was no page to give it; a request no class serves,
- * only if no run of its pages was available when the call began. */
+/* R22, resource-aware refusal, as three postconditions: a call whose
+ * result `refused` (SPOT_REFUSED or PTR_REFUSED) refused a request some
+ * class serves only if there was no page to give it and the class it went
+ * to (one that fits it) had every page full when the call began; a
+ * request no class serves, only if no run of its pages was available when
+ * the call began. */
 #define REFUSED_ONLY_WITHOUT_ROOM(refused, h, size, align)                  \
-    ensures refused && CLASS_REQUEST(size, align) ==>                        \
+    ensures refused_no_page: refused && CLASS_REQUEST(size, align) ==>       \
             NO_PAGE_TO_GIVE(h);                                              \
-    ensures refused && !CLASS_REQUEST(size, align) ==>                       \
+    ensures refused_class_full: refused && CLASS_REQUEST(size, align) ==>    \
+            \exists integer c_; 0 <= c_ < SLAB_NUM_CLASSES &&                \
+              class_fits(c_, size, align) &&                                 \
+              \at(class_pages_full(h, c_), Pre);                             \
+    ensures refused_no_run: refused && !CLASS_REQUEST(size, align) ==>       \
             \at(NO_ROOM_LARGE(h, size, align), Pre)
 
 /* p points to the start of a live block of h. */

@@ -133,6 +133,19 @@ static inline bool heap_index_ok(const slab_heap *h, int32_t i)
     return i >= 0 && i < h->npages;
 }
 
+/* Is the page idle: free, or a class page with no block in use? An idle
+ * page can serve any request that needs a page (an empty class page is
+ * given back to the pool first). */
+/*@ requires \valid_read(m);
+    assigns \nothing;
+    ensures \result <==> PAGE_IDLE(m);
+ */
+static inline bool page_idle(const page_meta *m)
+{
+    return m->state == (uint8_t)PAGE_FREE ||
+           (m->state == (uint8_t)PAGE_CLASS && m->used == 0u);
+}
+
 /*
  * The O(1) facts about the entry of page i that keep every access the page
  * core makes inside the page, whatever else the entry holds: a class page

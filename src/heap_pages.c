@@ -313,10 +313,7 @@ uint32_t heap_longest_run(const slab_heap *h)
         loop variant h->npages - i;
      */
     for (uint32_t i = 0u; (int64_t)i < h->npages; i++) {
-        const page_meta *m = &h->meta[i];
-        bool usable = m->state == (uint8_t)PAGE_FREE ||
-                      (m->state == (uint8_t)PAGE_CLASS && m->used == 0u);
-        len = usable ? len + 1u : 0u;
+        len = page_idle(&h->meta[i]) ? len + 1u : 0u;
         if (len > best) {
             best = len;
         }

@@ -260,6 +260,62 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 }
 
 /*
+ * Does some page have room for class c: an idle page (free, or a class
+ * page with no block in use), or a page of class c with room? One walk of
+ * the page table, O(pages): it makes a refusal for lack of memory provable
+ * against the pages themselves, not only against the lists, whose
+ * contents the heap invariant does not state (R22).
+ */
+/*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
+    assigns \nothing;
+    ensures !\result <==> no_idle_page(h) && class_pages_full(h, c);
+ */
+SLAB_COLD static bool class_room_left(const slab_heap *h, uint32_t c)
+{
+    /*@ loop invariant 0 <= i <= h->npages;
+        loop invariant \forall integer j; 0 <= j < i ==>
+          !PAGE_IDLE(&h->meta[j]) &&
+          (h->meta[j].state == PAGE_CLASS && h->meta[j].cls == c ==>
+             page_full(&h->meta[j]));
+        loop assigns i;
+        loop variant h->npages - i;
+     */
+    for (int32_t i = 0; i < h->npages; i++) {
+        const page_meta *m = &h->meta[i];
+        if (page_idle(m) || (m->state == (uint8_t)PAGE_CLASS &&
+                             m->cls == c && !page_is_full(m))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * A refill found no page on the lists (the pool list empty, no class
+ * keeping an empty page): count a refusal for lack of memory only if no
+ * page of the heap has room for class c. In a heap only the library wrote
+ * the lists hold every page with room, so a page found here is one they
+ * lost (a free page off the pool list, an empty page no class keeps, a
+ * page of class c with room off its list), which only a write from
+ * outside the library does: a fault, not a refusal. Only the refusal path
+ * walks the page table.
+ */
+/*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
+    assigns h->oom_count, h->fault_count;
+    ensures h->oom_count != \old(h->oom_count) ==>
+              no_idle_page(h) && class_pages_full(h, c) &&
+              h->fault_count == \old(h->fault_count);
+ */
+SLAB_COLD static void refill_refuse(slab_heap *h, uint32_t c)
+{
+    if (class_room_left(h, c)) {
+        report(h, SLAB_FAULT_CORRUPT_META, NULL);
+    } else {
+        h->oom_count++;
+    }
+}
+
+/*
  * The page a refill takes: the pool's first page, or else some class's
  * kept empty page (off every list then); HEAP_NO_PAGE when there is none,
  * and then nothing was written. A step of its own so that class_refill's
@@ -274,7 +330,7 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
       h->meta[\result].state == PAGE_FREE ||
       (h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0);
     ensures \result == HEAP_NO_PAGE ==>
-      NO_PAGE_TO_GIVE(h) && LISTS_UNCHANGED(h, Pre);
+      NO_PAGE_LISTED(h) && LISTS_UNCHANGED(h, Pre);
  */
 SLAB_COLD static int32_t refill_take(slab_heap *h)
 {
@@ -289,8 +345,9 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page; refuses for
- * lack of memory (oom_count) only when the pool has no page and no class
- * keeps an empty page. O(classes).
+ * lack of memory (oom_count) only when the pool has no page, no class
+ * keeps an empty page, and a walk of the page table finds no idle page and
+ * no page of class c with room. O(classes), and O(pages) to refuse.
  */
 /*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
     assigns HEAP_STATE(h);
@@ -305,7 +362,8 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
     ensures \result != HEAP_NO_PAGE ==>
       \forall integer o; !live_at{Pre}(h, \result, o);
     ensures h->oom_count != \old(h->oom_count) ==>
-      \result == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
+      \result == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h) &&
+      \at(class_pages_full(h, c), Pre);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
@@ -317,7 +375,7 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     //@ assert oom_apart: \separated(&h->oom_count, h->meta + (0 .. h->npages - 1));
     int32_t i = refill_take(h);
     if (i == HEAP_NO_PAGE) {
-        h->oom_count++;
+        refill_refuse(h, c);
         return HEAP_NO_PAGE;
     }
     if (h->head[HEAP_CLASS(c)] == i) {
@@ -388,7 +446,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
       \forall integer o; live_at{Pre}(h, \result, o) ==> live_at(h, \result, o);
     ensures h->oom_count != \old(h->oom_count) ==>
       \result == HEAP_NO_PAGE && \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE &&
-      NO_PAGE_TO_GIVE(h);
+      NO_PAGE_TO_GIVE(h) && \at(class_pages_full(h, c), Pre);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */
@@ -449,7 +507,8 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
               h->meta[\result.page].state == PAGE_CLASS &&
               h->meta[\result.page].size == slab_class_size[c];
     ensures SPOT_REFUSED(h) ==>
-              \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h);
+              \old(h->head[HEAP_CLASS(c)]) == HEAP_NO_PAGE && NO_PAGE_TO_GIVE(h) &&
+              \at(class_pages_full(h, c), Pre);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
  */

@@ -582,6 +582,85 @@ static void test_large_room_that_is_not_there(void **state)
     assert_true(slab_check(h));
 }
 
+/* A class request whose refill finds no page on the lists walks the page
+ * table before it refuses (R22): here the pool list and the kept-empty
+ * table are cut off while most pages are still free. The lost pages are
+ * reported as CORRUPT_META and the call is not counted as a refusal for
+ * lack of memory; nothing else changes, and restored, the heap works. */
+static void test_lost_free_pages_not_refused_as_oom(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    int32_t pool = h->head[HEAP_POOL];
+    int32_t kept[SLAB_NUM_CLASSES];
+    recorder r = {0, SLAB_FAULT_NONE, NULL};
+    size_t refusals = h->oom_count;
+    slab_stats before, after;
+    void *p;
+    memcpy(kept, h->empty, sizeof kept);
+    h->head[HEAP_POOL] = HEAP_NO_PAGE;
+    for (size_t c = 0; c < SLAB_NUM_CLASSES; c++) {
+        h->empty[c] = HEAP_NO_PAGE;
+    }
+    memset(&before, 0, sizeof before);
+    memset(&after, 0, sizeof after);
+    slab_set_fault_hook(h, record, &r);
+    slab_get_stats(h, &before);
+    assert_null(slab_alloc(h, 2048, 1)); /* class 2048 has no page yet */
+    assert_int_equal(r.count, 1);
+    assert_int_equal(r.kind, SLAB_FAULT_CORRUPT_META);
+    assert_int_equal(h->oom_count, refusals);
+    slab_get_stats(h, &after);
+    after.fault_count = before.fault_count;
+    assert_memory_equal(&before, &after, sizeof before);
+    h->head[HEAP_POOL] = pool;
+    memcpy(h->empty, kept, sizeof kept);
+    slab_set_fault_hook(h, NULL, NULL);
+    assert_true(slab_check(h));
+    p = slab_alloc(h, 2048, 1);
+    assert_non_null(p);
+    slab_free(h, p);
+    assert_true(slab_check(h));
+}
+
+/* The same walk finds a page of the request's own class that has room but
+ * is off the class's list. A heap filled with 64-byte blocks refuses the
+ * next one for lack of memory (every page in use, none idle); after one
+ * free, that page has room, and with the class's list cut off the request
+ * is a fault, not a refusal. Restored, it is served from that page. */
+static void test_lost_class_page_not_refused_as_oom(void **state)
+{
+    slab_heap *h = slab_init(g_arena.bytes, 8u * SLAB_PAGE_SIZE + 4096u);
+    uint32_t c64 = layout_class(64u, 1u);
+    void *first, *p;
+    size_t refusals, faults, n = 0;
+    int32_t head;
+    (void)state;
+    assert_non_null(h);
+    first = slab_alloc(h, 64, 1);
+    assert_non_null(first);
+    while (slab_alloc(h, 64, 1) != NULL) {
+        n++;
+    }
+    assert_true(n > 0u);
+    assert_int_equal(h->oom_count, 1); /* the heap is full: a true refusal */
+    assert_int_equal(h->fault_count, 0);
+    assert_true(slab_check(h));
+    slab_free(h, first);
+    head = h->head[HEAP_CLASS(c64)];
+    assert_int_equal(head, page_of(h, first));
+    h->head[HEAP_CLASS(c64)] = HEAP_NO_PAGE; /* damage: the list loses it */
+    refusals = h->oom_count;
+    faults = h->fault_count;
+    assert_null(slab_alloc(h, 64, 1));
+    assert_int_equal(h->oom_count, refusals);
+    assert_int_equal(h->fault_count, faults + 1u);
+    h->head[HEAP_CLASS(c64)] = head;
+    assert_true(slab_check(h));
+    p = slab_alloc(h, 64, 1);
+    assert_ptr_equal(p, first);
+}
+
 /* realloc looks the old block up again after taking the new one: if it is
  * no longer live (here a hook that breaks T11 freed it meanwhile), the
  * move is not undone but the old block is not freed twice; the call is
@@ -1052,6 +1131,8 @@ int main(void)
         cmocka_unit_test_setup(test_rebuild_finds_no_free_block, setup),
         cmocka_unit_test_setup(test_realloc_old_block_gone_meanwhile, setup),
         cmocka_unit_test(test_large_room_that_is_not_there),
+        cmocka_unit_test_setup(test_lost_free_pages_not_refused_as_oom, setup),
+        cmocka_unit_test(test_lost_class_page_not_refused_as_oom),
         cmocka_unit_test(test_page_core_edges),
         cmocka_unit_test(test_page_give_checks_bitmap),
         cmocka_unit_test_setup(test_free_reports_count_mismatch, setup),
