@@ -141,6 +141,43 @@
       page_full(&h->meta[j]);
 */
 
+/* What the heap's counters count, read from the page table (R25). Each is
+ * a sum over the pages below n, one page per step, so a loop that visits
+ * the pages in order keeps "counter == sum below i" by unfolding one step;
+ * no lemma is needed. */
+/*@
+  // Free pages below page n.
+  logic integer free_pages_below{L}(slab_heap *h, integer n) =
+    n <= 0 ? 0 :
+      free_pages_below(h, n - 1) + (h->meta[n - 1].state == PAGE_FREE ? 1 : 0);
+
+  // Pages below page n that are part of a large block (its first page or
+  // a tail page).
+  logic integer large_pages_below{L}(slab_heap *h, integer n) =
+    n <= 0 ? 0 :
+      large_pages_below(h, n - 1) +
+      (h->meta[n - 1].state == PAGE_LARGE ||
+       h->meta[n - 1].state == PAGE_LARGE_TAIL ? 1 : 0);
+
+  // Bytes page i hands out: a class page's blocks in use times its block
+  // size; a large block's pages, counted once at its first page.
+  logic integer page_live_bytes{L}(slab_heap *h, integer i) =
+    h->meta[i].state == PAGE_CLASS ? h->meta[i].used * h->meta[i].size :
+    h->meta[i].state == PAGE_LARGE ? h->meta[i].run * SLAB_PAGE_SIZE : 0;
+
+  // Bytes handed out from the pages below page n.
+  logic integer live_bytes_below{L}(slab_heap *h, integer n) =
+    n <= 0 ? 0 : live_bytes_below(h, n - 1) + page_live_bytes(h, n - 1);
+*/
+
+/* The counters agree with the page table: the pool counts the free pages,
+ * large_pages the pages of large blocks, bytes_used the bytes the pages
+ * hand out (R25). */
+#define HEAP_COUNTERS_AGREE(h)                                               \
+    ((h)->pool_count == free_pages_below(h, (h)->npages) &&                  \
+     (h)->large_pages == large_pages_below(h, (h)->npages) &&                \
+     (h)->bytes_used == live_bytes_below(h, (h)->npages))
+
 /* Page j could be part of a new large block: it is free, or it is its
  * class's kept empty page (heap_release_empty would free it). */
 #define PAGE_AVAILABLE(h, j)                                                 \

@@ -66,8 +66,9 @@
 /*
  * true only if every page is in a known state and every class page keeps
  * the page invariant for its class's size (HEAP_PAGES), the pages are
- * span bytes from a page-aligned base, and the list heads name pages or
- * none. Reads only.
+ * span bytes from a page-aligned base, the list heads name pages or
+ * none, and the heap's counters agree with the page table
+ * (HEAP_COUNTERS_AGREE, R25). Reads only.
  */
 /*@ requires h == \null || \valid_read(h);
     requires IS_HEAP(h) ==> INSPECT_MEM(h) && class_table_ok;
@@ -84,6 +85,7 @@
       ensures \result ==> h->bytes_peak >= h->bytes_used;
       ensures \result ==> \forall integer l; 0 <= l < HEAP_LISTS ==>
                 page_or_none(h, h->head[l]);
+      ensures counters: \result ==> HEAP_COUNTERS_AGREE(h);
     complete behaviors;
     disjoint behaviors;
  */
