@@ -178,6 +178,42 @@
      (h)->large_pages == large_pages_below(h, (h)->npages) &&                \
      (h)->bytes_used == live_bytes_below(h, (h)->npages))
 
+/* The page layer's share of the counting (R26): how one page's state
+ * counts in free_pages_below and large_pages_below, the two sums over the
+ * whole table, and the pool's agreement with the first. */
+#define STATE_FREE(s) ((s) == PAGE_FREE ? 1 : 0)
+#define STATE_LARGE(s) ((s) == PAGE_LARGE || (s) == PAGE_LARGE_TAIL ? 1 : 0)
+#define FREE_PAGES(h) free_pages_below(h, (h)->npages)
+#define LARGE_PAGES(h) large_pages_below(h, (h)->npages)
+
+/* The pool counts the free pages. */
+#define POOL_COUNTED(h) ((h)->pool_count == FREE_PAGES(h))
+
+/* ... and its first page, if any, is free. The second half is what lets a
+ * page that is not free be given to the pool without the count going
+ * wrong: such a page is not the pool's first, so heap_pool_give counts
+ * it. */
+#define POOL_AGREES(h) (POOL_COUNTED(h) && POOL_HEAD_FREE(h))
+#define POOL_HEAD_FREE(h)                                                    \
+    ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
+     (h)->meta[(h)->head[HEAP_POOL]].state == PAGE_FREE)
+
+/* What giving page i to the pool does to the counts: one more free page
+ * unless i was free, one fewer large-block page if i was one, and a pool
+ * that agreed with the page table still does if i was not free. */
+#define POOL_GIVE_COUNTS(h, i)                                               \
+    (FREE_PAGES(h) ==                                                        \
+       \old(FREE_PAGES(h)) + 1 - STATE_FREE(\old((h)->meta[i].state)) &&     \
+     LARGE_PAGES(h) ==                                                       \
+       \old(LARGE_PAGES(h)) - STATE_LARGE(\old((h)->meta[i].state)) &&       \
+     (\old(POOL_AGREES(h)) && \old((h)->meta[i].state) != PAGE_FREE ==>      \
+        POOL_AGREES(h)))
+
+/* The n pages from page s are free. */
+#define RUN_FREE(h, s, n)                                                    \
+    (\forall integer j_; (s) <= j_ < (s) + (n) ==>                           \
+       (h)->meta[j_].state == PAGE_FREE)
+
 /* Page j could be part of a new large block: it is free, or it is its
  * class's kept empty page (heap_release_empty would free it). */
 #define PAGE_AVAILABLE(h, j)                                                 \

@@ -75,7 +75,9 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 int32_t heap_pool_take(slab_heap *h);
 
 /* Return page i to the pool as PAGE_FREE, at its front. O(1). The
- * pool's count follows (`check ensures`, R24). */
+ * pool's count follows (`check ensures`, R24), and the page counts move
+ * with the state (`counts`, R26; `check ensures`, not given to callers,
+ * for the reason given at heap_list_push). */
 /*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
             h->links[0 .. h->npages - 1];
@@ -85,11 +87,16 @@ int32_t heap_pool_take(slab_heap *h);
     check ensures counted: h->pool_count ==
       (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
                                      : (size_t)(\old(h->pool_count) + 1));
+    check ensures counts: POOL_GIVE_COUNTS(h, i);
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
 /* Move every class's empty page back to the pool; returns how many moved.
- * O(classes). Used before giving up on a large block. */
+ * O(classes). Used before giving up on a large block. The free pages grow
+ * by the pages moved, and a pool that agreed with the page table still
+ * does (`check ensures`, R26); the bound on `pool_count` rules out a
+ * wrap-around of the count, which the sum's own bound would too, were it
+ * in this proof's reach (it takes an induction over the table). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
             h->empty[0 .. SLAB_NUM_CLASSES - 1],
@@ -98,6 +105,10 @@ void heap_pool_give(slab_heap *h, int32_t i);
     ensures \result <= SLAB_NUM_CLASSES;
     ensures EMPTIES_FREED(h, Pre);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
+    check ensures released_counts: FREE_PAGES(h) == \old(FREE_PAGES(h)) + \result &&
+      LARGE_PAGES(h) == \old(LARGE_PAGES(h));
+    check ensures pool_agrees:
+      \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h);
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -141,7 +152,10 @@ int32_t heap_steal_empty(slab_heap *h);
 int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
                       bool with_empty);
 
-/* Make the free pages [start, start + count) a large block. O(count). */
+/* Make the free pages [start, start + count) a large block. O(count).
+ * If they were free, the free pages shrink and the large-block pages grow
+ * by count, and a pool count that agreed with the page table still does
+ * (`check ensures`, R26). */
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
     assigns h->head[HEAP_POOL], h->pool_count,
@@ -152,12 +166,19 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
               (j < start || j >= start + count) ==>
               h->meta[j].state == \old(h->meta[j].state);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
+    check ensures run_counts: \old(RUN_FREE(h, start, count)) ==>
+      FREE_PAGES(h) == \old(FREE_PAGES(h)) - count &&
+      LARGE_PAGES(h) == \old(LARGE_PAGES(h)) + count;
+    check ensures pool_counted: \old(RUN_FREE(h, start, count)) &&
+      \old(POOL_COUNTED(h)) ==> POOL_COUNTED(h);
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
 /* Return the large block starting at page `start` to the pool: its first
  * page and the tail pages after it, at most meta.run pages and never past
- * the heap's end. Returns the pages given back. O(run). */
+ * the heap's end. Returns the pages given back. O(run). The free pages
+ * grow and the large-block pages shrink by that many, and a pool that
+ * agreed with the page table still does (`check ensures`, R26). */
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
@@ -172,6 +193,9 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
               (\old(h->meta[j].state) == PAGE_LARGE_TAIL &&
                h->meta[j].state == PAGE_FREE);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
+    check ensures give_counts: FREE_PAGES(h) == \old(FREE_PAGES(h)) + \result &&
+      LARGE_PAGES(h) == \old(LARGE_PAGES(h)) - \result;
+    check ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 
