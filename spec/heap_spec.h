@@ -183,11 +183,11 @@
  * whole table, and the pool's agreement with the first. */
 #define STATE_FREE(s) ((s) == PAGE_FREE ? 1 : 0)
 #define STATE_LARGE(s) ((s) == PAGE_LARGE || (s) == PAGE_LARGE_TAIL ? 1 : 0)
-#define FREE_PAGES(h) free_pages_below(h, (h)->npages)
-#define LARGE_PAGES(h) large_pages_below(h, (h)->npages)
+#define FREE_PAGE_COUNT(h) free_pages_below(h, (h)->npages)
+#define LARGE_PAGE_COUNT(h) large_pages_below(h, (h)->npages)
 
 /* The pool counts the free pages. */
-#define POOL_COUNTED(h) ((h)->pool_count == FREE_PAGES(h))
+#define POOL_COUNTED(h) ((h)->pool_count == FREE_PAGE_COUNT(h))
 
 /* ... and its first page, if any, is free. The second half is what lets a
  * page that is not free be given to the pool without the count going
@@ -202,10 +202,10 @@
  * unless i was free, one fewer large-block page if i was one, and a pool
  * that agreed with the page table still does if i was not free. */
 #define POOL_GIVE_COUNTS(h, i)                                               \
-    (FREE_PAGES(h) ==                                                        \
-       \old(FREE_PAGES(h)) + 1 - STATE_FREE(\old((h)->meta[i].state)) &&     \
-     LARGE_PAGES(h) ==                                                       \
-       \old(LARGE_PAGES(h)) - STATE_LARGE(\old((h)->meta[i].state)) &&       \
+    (FREE_PAGE_COUNT(h) ==                                                   \
+       \old(FREE_PAGE_COUNT(h)) + 1 - STATE_FREE(\old((h)->meta[i].state)) && \
+     LARGE_PAGE_COUNT(h) ==                                                  \
+       \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old((h)->meta[i].state)) &&  \
      (\old(POOL_AGREES(h)) && \old((h)->meta[i].state) != PAGE_FREE ==>      \
         POOL_AGREES(h)))
 

@@ -18,6 +18,12 @@
   predicate class_fits(integer c, integer size, integer align) =
     slab_class_size[c] >= size && slab_class_align[c] >= align;
 
+  // Class c is the one a request of (size, align) goes to (R1): it fits,
+  // and no class before it (a smaller one, the table being sorted) does.
+  predicate routed_class(integer c, integer size, integer align) =
+    0 <= c < SLAB_NUM_CLASSES && class_fits(c, size, align) &&
+    \forall integer j; 0 <= j < c ==> !class_fits(j, size, align);
+
   // The class table is what slab_config.h's static assertions demand
   // (sizes multiples of 4 from 16 to a page, every alignment at least 1)
   // and the fast table can rely on (the largest class covers
@@ -47,10 +53,19 @@
   // the slot's smallest size. A look-up is then the smallest class for
   // any size in the slot; the caller checks it is large enough and
   // aligned enough, and takes the proved scan if not.
+  // Slot k may hold class c: the first class whose size covers the
+  // slot's smallest size.
+  predicate fast_slot_ok(integer k, integer c) =
+    c < SLAB_NUM_CLASSES && slab_class_size[c] >= slot_low(k) &&
+    (\forall integer j; 0 <= j < c ==> slab_class_size[j] < slot_low(k));
   predicate fast_table_ok{L}(uint8_t *t) =
-    \forall integer k; 0 <= k < SLAB_FAST_SLOTS ==>
-      t[k] < SLAB_NUM_CLASSES && slab_class_size[t[k]] >= slot_low(k) &&
-      (\forall integer j; 0 <= j < t[k] ==> slab_class_size[j] < slot_low(k));
+    \forall integer k; 0 <= k < SLAB_FAST_SLOTS ==> fast_slot_ok(k, t[k]);
+
+  // The alignments the fast path takes without asking layout_is_pow2
+  // (1, 2, 4, 8 and 16) are powers of two: the fast path never serves a
+  // request whose alignment the scan would refuse.
+  predicate fast_aligns_ok =
+    is_pow2(1) && is_pow2(2) && is_pow2(4) && is_pow2(8) && is_pow2(16);
 */
 
 #endif /* LAYOUT_SPEC_H */

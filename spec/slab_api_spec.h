@@ -21,16 +21,21 @@
 //@ ghost uint32_t slab_ghost_off;
 
 /*@ requires h == \null || \valid_read(h);
-    requires IS_HEAP(h) ==> HEAP_INV(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h) && HEAP_ROUTES(h);
     assigns HEAP_STATE(h), slab_ghost_page, slab_ghost_off;
     behavior not_a_heap:
       assumes !IS_HEAP(h);
       assigns \nothing;
       ensures \result == \null;
-    behavior heap:
-      assumes IS_HEAP(h);
+    behavior bad_align:
+      assumes IS_HEAP(h) && !is_pow2(align);
+      ensures \result == \null;
       ensures HEAP_INV_M(h);
-      ensures \result != \null ==>
+      ensures MISUSE_UNCHANGED(h, Pre);
+    behavior request:
+      assumes IS_HEAP(h) && is_pow2(align);
+      ensures HEAP_INV_M(h);
+      ensures served: \result != \null ==>
         live_at(h, slab_ghost_page, slab_ghost_off) &&
         !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
         usable_at(h, slab_ghost_page) >= size;
@@ -48,18 +53,16 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
     behavior nothing_to_do:
       assumes p == \null || !IS_HEAP(h);
       assigns \nothing;
-    behavior heap:
-      assumes p != \null && IS_HEAP(h);
-      ensures HEAP_INV_M(h);
     behavior misuse:
       assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
       assigns h->fault_count;
+      ensures HEAP_INV_M(h);
     behavior live:
       assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p);
-      ensures !live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,
-                       PTR_DIST(h, p) % SLAB_PAGE_SIZE);
-      ensures FREE_FRAME(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,
-                         PTR_DIST(h, p) % SLAB_PAGE_SIZE);
+      ensures HEAP_INV_M(h);
+      FREES_LIVE_BLOCK(h, p);
+    complete behaviors;
+    disjoint behaviors;
  */
 void slab_free(slab_heap *h, void *p);
 
@@ -69,41 +72,75 @@ void slab_free(slab_heap *h, void *p);
     behavior nothing_to_do:
       assumes p == \null || !IS_HEAP(h);
       assigns \nothing;
-    behavior heap:
-      assumes p != \null && IS_HEAP(h);
-      ensures HEAP_INV_M(h);
     behavior misuse:
       assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
       assigns h->fault_count;
+      ensures HEAP_INV_M(h);
+    behavior wrong_layout:
+      assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p) &&
+              !LAYOUT_FITS(h, p, size, align);
+      assigns h->fault_count;
+      ensures HEAP_INV_M(h);
+    behavior live:
+      assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p) &&
+              LAYOUT_FITS(h, p, size, align);
+      ensures HEAP_INV_M(h);
+      FREES_LIVE_BLOCK(h, p);
+    complete behaviors;
+    disjoint behaviors;
  */
 void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
 
 /*@ requires h == \null || \valid_read(h);
-    requires IS_HEAP(h) ==> HEAP_INV(h);
+    requires IS_HEAP(h) ==> HEAP_INV(h) && HEAP_ROUTES(h);
     assigns HEAP_STATE(h), slab_ghost_page, slab_ghost_off;
     behavior not_a_heap:
       assumes !IS_HEAP(h);
       assigns \nothing;
       ensures \result == \null;
-    behavior heap:
-      assumes IS_HEAP(h);
+    behavior bad_align:
+      assumes IS_HEAP(h) && !is_pow2(align);
+      ensures \result == \null;
       ensures HEAP_INV_M(h);
+      ensures MISUSE_UNCHANGED(h, Pre);
+    behavior new_block:
+      assumes IS_HEAP(h) && is_pow2(align) && p == \null;
+      ensures HEAP_INV_M(h);
+      ensures served: \result != \null ==>
+        live_at(h, slab_ghost_page, slab_ghost_off) &&
+        !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
+        usable_at(h, slab_ghost_page) >= size;
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     behavior misuse:
-      assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
+      assumes IS_HEAP(h) && is_pow2(align) && p != \null && !PTR_LIVE(h, p);
       assigns h->fault_count;
       ensures \result == \null;
+      ensures HEAP_INV_M(h);
+    behavior resize:
+      assumes IS_HEAP(h) && is_pow2(align) && p != \null && PTR_LIVE(h, p);
+      ensures HEAP_INV_M(h);
+      REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
+      ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
+    complete behaviors;
+    disjoint behaviors;
  */
 void *slab_realloc(slab_heap *h, void *p, size_t size, size_t align);
 
 /*@ requires h == \null || \valid_read(h);
     requires IS_HEAP(h) ==> HEAP_INV(h);
     assigns \nothing;
-    ensures p == \null || !IS_HEAP(h) ==> \result == 0;
-    ensures p != \null && IS_HEAP(h) ==>
-      (PTR_LIVE(h, p) ? \result == usable_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE)
-                      : \result == 0);
+    behavior nothing_to_do:
+      assumes p == \null || !IS_HEAP(h);
+      ensures \result == 0;
+    behavior not_live:
+      assumes p != \null && IS_HEAP(h) && !PTR_LIVE(h, p);
+      ensures \result == 0;
+    behavior live:
+      assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p);
+      ensures \result == usable_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE);
+    complete behaviors;
+    disjoint behaviors;
  */
 size_t slab_usable_size(const slab_heap *h, const void *p);
 

@@ -22,6 +22,20 @@
 /* The pages span exactly npages pages (set once by slab_init; T10). */
 #define HEAP_GEOM(h) ((h)->span == (h)->npages * SLAB_PAGE_SIZE)
 
+/* The heap's fast routing table (class_of, filled by heap_format) sends
+ * every slot to the first class that covers the slot's smallest size, so
+ * a look-up is the class R1 names; and the alignments the fast path
+ * takes are powers of two. Kept apart from HEAP_INV, which every
+ * function of src/slab.c requires: only the allocation path reads the
+ * table, and only heap_format writes it (no public function's assigns
+ * clause, HEAP_STATE, holds class_of; T10), so once slab_init has made
+ * the heap it holds at every later call. */
+#define HEAP_ROUTES(h) (fast_table_ok(&(h)->class_of[0]) && fast_aligns_ok)
+/* Every slot of the fast table holds what it held at label L. */
+#define ROUTES_KEPT(h, L)                                                    \
+    (\forall integer k_; 0 <= k_ < SLAB_FAST_SLOTS ==>                       \
+       (h)->class_of[k_] == \at((h)->class_of[k_], L))
+
 /* h is a heap made by slab_init (what heap_ok tests). */
 #define IS_HEAP(h) ((h) != \null && (h)->magic == HEAP_MAGIC)
 
@@ -57,6 +71,12 @@
   // assumed of it but what heap_ptr_dist's contract says.
   axiomatic PtrDist {
     logic integer ptr_dist(integer base, void *p);
+  }
+
+  // p's address is a multiple of align, as heap_ptr_aligned (T12) tests
+  // it. Declared, not defined, like ptr_dist.
+  axiomatic PtrAligned {
+    predicate ptr_aligned(void *p, integer align);
   }
 
   // Usable bytes of the live block at page i.
@@ -102,6 +122,18 @@
  * not turn field facts into whole-entry equality (an entry holds an
  * array), not even in 40 s. */
 #define HEAP_UNCHANGED(h, L)                                                 \
+    (HEAP_KEPT_BUT_COUNTS(h, L) &&                                           \
+     (h)->fault_count == \at((h)->fault_count, L))
+
+/* What a call refused for misuse leaves (R10): every part of the heap's
+ * state but the fault counter is as it was at label L, the refusal
+ * counter too. */
+#define MISUSE_UNCHANGED(h, L)                                               \
+    (HEAP_KEPT_BUT_COUNTS(h, L) &&                                           \
+     (h)->oom_count == \at((h)->oom_count, L))
+
+/* Both: everything but the refusal and the fault counters. */
+#define HEAP_KEPT_BUT_COUNTS(h, L)                                           \
     (LISTS_UNCHANGED(h, L) &&                                                \
      (\forall integer q; 0 <= q < (h)->npages ==>                            \
         (h)->meta[q].run == \at((h)->meta[q].run, L) &&                      \
@@ -112,8 +144,7 @@
         (h)->pages[w_] == \at((h)->pages[w_], L)) &&                        \
      (h)->bytes_used == \at((h)->bytes_used, L) &&                          \
      (h)->bytes_peak == \at((h)->bytes_peak, L) &&                          \
-     (h)->large_pages == \at((h)->large_pages, L) &&                        \
-     (h)->fault_count == \at((h)->fault_count, L))
+     (h)->large_pages == \at((h)->large_pages, L))
 
 /* What freeing the live block at (i, off) does to the other blocks (R19),
  * from label Pre to now: no block becomes live; every block of another
@@ -126,6 +157,14 @@
      LIVE_KEPT_BUT(h, i, Pre) &&                                             \
      (\forall integer o_; o_ != (off) && live_at{Pre}(h, i, o_) ==>          \
         live_at(h, i, o_)))
+
+/* Two postconditions of a free of the live block at p (R19): that block
+ * is no longer live, and nothing else changed liveness (FREE_FRAME). */
+#define FREES_LIVE_BLOCK(h, p)                                               \
+    ensures !live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,                     \
+                     PTR_DIST(h, p) % SLAB_PAGE_SIZE);                       \
+    ensures FREE_FRAME(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,                   \
+                       PTR_DIST(h, p) % SLAB_PAGE_SIZE)
 
 /* Every block live at label L is live now: what an allocation does to
  * the blocks already handed out (R20). */
@@ -158,16 +197,15 @@
 
 /* R22, resource-aware refusal, as three postconditions: a call whose
  * result `refused` (SPOT_REFUSED or PTR_REFUSED) refused a request some
- * class serves only if there was no page to give it and the class it went
- * to (one that fits it) had every page full when the call began; a
- * request no class serves, only if no run of its pages was available when
- * the call began. */
+ * class serves only if there was no page to give it and the class it goes
+ * to (R1: the first class that fits it, routed_class) had every page full
+ * when the call began; a request no class serves, only if no run of its
+ * pages was available when the call began. */
 #define REFUSED_ONLY_WITHOUT_ROOM(refused, h, size, align)                  \
     ensures refused_no_page: refused && CLASS_REQUEST(size, align) ==>       \
             NO_PAGE_TO_GIVE(h);                                              \
     ensures refused_class_full: refused && CLASS_REQUEST(size, align) ==>    \
-            \exists integer c_; 0 <= c_ < SLAB_NUM_CLASSES &&                \
-              class_fits(c_, size, align) &&                                 \
+            \exists integer c_; routed_class(c_, size, align) &&             \
               \at(class_pages_full(h, c_), Pre);                             \
     ensures refused_no_run: refused && !CLASS_REQUEST(size, align) ==>       \
             \at(NO_ROOM_LARGE(h, size, align), Pre)
@@ -178,6 +216,13 @@
      live_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE,                             \
              PTR_DIST(h, p) % SLAB_PAGE_SIZE))
 #define PTR_DIST(h, p) ptr_dist((h)->base, (void *)(p))
+
+/* The live block at p fits the layout (size, align) that slab_free_sized
+ * is given: the alignment is a power of two the block's address has, and
+ * the block holds size bytes. */
+#define LAYOUT_FITS(h, p, size, align)                                       \
+    (is_pow2(align) && ptr_aligned((void *)(p), align) &&                    \
+     (size) <= usable_at(h, PTR_DIST(h, p) / SLAB_PAGE_SIZE))
 
 /* Everything an operation on the heap may write: its lists, counters and
  * page table, and the words of its pages. The header's geometry, hooks,

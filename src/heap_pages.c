@@ -69,11 +69,11 @@ int32_t heap_pool_take(slab_heap *h)
     ensures h->meta[i].state == s;
     ensures others: \forall integer j; 0 <= j < h->npages && j != i ==>
       h->meta[j].state == \old(h->meta[j].state);
-    ensures free_moved: FREE_PAGES(h) == \old(FREE_PAGES(h)) +
+    ensures free_moved: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) +
       STATE_FREE(s) - STATE_FREE(\old(h->meta[i].state));
-    ensures large_moved: LARGE_PAGES(h) == \old(LARGE_PAGES(h)) +
+    ensures large_moved: LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) +
       STATE_LARGE(s) - STATE_LARGE(\old(h->meta[i].state));
-    ensures free_bounded: 0 <= FREE_PAGES(h) <= h->npages;
+    ensures free_bounded: 0 <= FREE_PAGE_COUNT(h) <= h->npages;
  */
 static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
 {
@@ -154,8 +154,8 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
     ensures USED_KEPT(h, Pre);
     ensures BLOCKS_KEPT(h, Pre);
     ensures EMPTIES_FREED(h, Pre);
-    ensures released_counts: FREE_PAGES(h) == \old(FREE_PAGES(h)) +
-      (\result ? 1 : 0) && LARGE_PAGES(h) == \old(LARGE_PAGES(h));
+    ensures released_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) +
+      (\result ? 1 : 0) && LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h));
     ensures pool_moved: \old(POOL_HEAD_FREE(h) && h->pool_count < SIZE_MAX) ==>
       POOL_HEAD_FREE(h) &&
       h->pool_count == \old(h->pool_count) + (\result ? 1 : 0);
@@ -186,9 +186,9 @@ uint32_t heap_release_empty(slab_heap *h)
         loop invariant USED_KEPT(h, Pre);
         loop invariant BLOCKS_KEPT(h, Pre);
         loop invariant EMPTIES_FREED(h, Pre);
-        loop invariant released_counts: FREE_PAGES(h) ==
-          \at(FREE_PAGES(h), Pre) + moved &&
-          LARGE_PAGES(h) == \at(LARGE_PAGES(h), Pre);
+        loop invariant released_counts: FREE_PAGE_COUNT(h) ==
+          \at(FREE_PAGE_COUNT(h), Pre) + moved &&
+          LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre);
         loop invariant pool_moved:
           \at(POOL_HEAD_FREE(h) && h->pool_count <= h->npages, Pre) ==>
           POOL_HEAD_FREE(h) && h->pool_count == \at(h->pool_count, Pre) + moved;
@@ -341,8 +341,8 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
         loop invariant run_tails: \forall integer j; start <= j < start + k ==>
           h->meta[j].state == PAGE_LARGE_TAIL;
         loop invariant run_counts: \at(RUN_FREE(h, start, count), Pre) ==>
-          FREE_PAGES(h) == \at(FREE_PAGES(h), Pre) - k &&
-          LARGE_PAGES(h) == \at(LARGE_PAGES(h), Pre) + k;
+          FREE_PAGE_COUNT(h) == \at(FREE_PAGE_COUNT(h), Pre) - k &&
+          LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) + k;
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
@@ -381,8 +381,8 @@ size_t heap_run_give(slab_heap *h, int32_t start)
           (\at(h->meta[j].state, Pre) == PAGE_LARGE_TAIL &&
            h->meta[j].state == PAGE_FREE);
         loop invariant USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-        loop invariant give_counts: FREE_PAGES(h) == \at(FREE_PAGES(h), Pre) + k &&
-          LARGE_PAGES(h) == \at(LARGE_PAGES(h), Pre) - k;
+        loop invariant give_counts: FREE_PAGE_COUNT(h) == \at(FREE_PAGE_COUNT(h), Pre) + k &&
+          LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) - k;
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],

@@ -105,8 +105,8 @@ void heap_pool_give(slab_heap *h, int32_t i);
     ensures \result <= SLAB_NUM_CLASSES;
     ensures EMPTIES_FREED(h, Pre);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-    check ensures released_counts: FREE_PAGES(h) == \old(FREE_PAGES(h)) + \result &&
-      LARGE_PAGES(h) == \old(LARGE_PAGES(h));
+    check ensures released_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h));
     check ensures pool_agrees:
       \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h);
  */
@@ -167,8 +167,8 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
               h->meta[j].state == \old(h->meta[j].state);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
     check ensures run_counts: \old(RUN_FREE(h, start, count)) ==>
-      FREE_PAGES(h) == \old(FREE_PAGES(h)) - count &&
-      LARGE_PAGES(h) == \old(LARGE_PAGES(h)) + count;
+      FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - count &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) + count;
     check ensures pool_counted: \old(RUN_FREE(h, start, count)) &&
       \old(POOL_COUNTED(h)) ==> POOL_COUNTED(h);
  */
@@ -193,8 +193,8 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
               (\old(h->meta[j].state) == PAGE_LARGE_TAIL &&
                h->meta[j].state == PAGE_FREE);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-    check ensures give_counts: FREE_PAGES(h) == \old(FREE_PAGES(h)) + \result &&
-      LARGE_PAGES(h) == \old(LARGE_PAGES(h)) - \result;
+    check ensures give_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - \result;
     check ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
  */
 size_t heap_run_give(slab_heap *h, int32_t start);

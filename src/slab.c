@@ -170,7 +170,9 @@ void heap_format(slab_heap *h)
     h->lock_leave = NULL;
     h->lock_ctx = NULL;
     layout_fill_fast(h->class_of);
+    //@ ghost Filled:;
     /*@ loop invariant 0 <= i <= n;
+        loop invariant ROUTES_KEPT(h, Filled);
         loop invariant \forall integer k; 0 <= k < i ==>
           h->meta[k].state == PAGE_FREE &&
           h->links[k].next == HEAP_NO_PAGE && h->links[k].prev == HEAP_NO_PAGE;
@@ -197,6 +199,7 @@ void heap_format(slab_heap *h)
     }
     /*@ loop invariant 0 <= i <= n;
         loop invariant HEAP_INV_M(h);
+        loop invariant ROUTES_KEPT(h, Filled);
         loop invariant \forall integer k; 0 <= k < n ==>
           h->meta[k].state == PAGE_FREE;
         loop assigns i, h->head[HEAP_POOL], h->pool_count,
@@ -208,6 +211,8 @@ void heap_format(slab_heap *h)
         heap_pool_give(h, (int32_t)k);
     }
     h->magic = HEAP_MAGIC;
+    //@ assert kept: ROUTES_KEPT(h, Filled);
+    //@ assert routes: HEAP_ROUTES(h);
 }
 
 /*@ requires \valid(h) && h->magic == HEAP_MAGIC;
@@ -622,6 +627,8 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
     ensures \result.page != HEAP_NO_PAGE ==> is_pow2(align);
+    ensures bad_align: !is_pow2(align) ==>
+              \result.page == HEAP_NO_PAGE && MISUSE_UNCHANGED(h, Pre);
     REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
@@ -636,6 +643,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     }
     c = layout_class(size, align);
     if (c < (uint32_t)SLAB_NUM_CLASSES) {
+        //@ assert routed: routed_class(c, size, align);
         return class_alloc(h, c);
     }
     return large_alloc(h, size, align);
@@ -647,10 +655,12 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
  * make the answer safe by construction, whatever the table holds (and the
  * table is proved right, so they always pass). Anything else: alloc_slow.
  */
-/*@ requires HEAP_INV(h);
+/*@ requires HEAP_INV(h) && HEAP_ROUTES(h);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures SPOT_NEW(h, \result) && SPOT_FITS(h, \result, size);
+    ensures bad_align: !is_pow2(align) ==>
+              \result.page == HEAP_NO_PAGE && MISUSE_UNCHANGED(h, Pre);
     REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
@@ -660,10 +670,14 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
 {
     if (size <= (size_t)SLAB_FAST_MAX &&
         (align == 1u || align == 2u || align == 4u || align == 8u || align == 16u)) {
-        uint32_t c = h->class_of[layout_slot(size)];
+        uint32_t k = layout_slot(size);
+        uint32_t c = h->class_of[k];
         if (c < (uint32_t)SLAB_NUM_CLASSES && slab_class_size[c] >= size &&
             slab_class_align[c] >= align) {
-            //@ assert class_fits(c, size, align);
+            /* No class before c is as large as the slot's smallest size
+             * (HEAP_ROUTES), so none holds size: c is the class of R1. */
+            //@ assert smaller_too_small: \forall integer j; 0 <= j < c ==> slab_class_size[j] < size;
+            //@ assert routed: routed_class(c, size, align);
             return class_alloc(h, c);
         }
     }
@@ -814,7 +828,8 @@ static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 
 /* Does the live block at p, of `usable` bytes, fit the layout? */
 /*@ assigns \nothing;
-    ensures \result ==> is_pow2(align) && size <= usable;
+    ensures \result <==> is_pow2(align) && ptr_aligned((void *)p, align) &&
+                         size <= usable;
  */
 static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
 {
@@ -829,7 +844,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
  * than twice the need. The old block is looked up again (d) after the new
  * one is taken, so that the free rests on a check made then.
  */
-/*@ requires HEAP_INV(h) && live_at(h, i, off) && is_pow2(align);
+/*@ requires HEAP_INV(h) && HEAP_ROUTES(h) && live_at(h, i, off) && is_pow2(align);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);

@@ -36,7 +36,9 @@ void *heap_block_ptr(const slab_heap *h, int32_t i, uint32_t off);
 uintptr_t heap_ptr_dist(const slab_heap *h, const void *p);
 
 /* Is p a multiple of align (a power of two)? (T12) */
-/*@ assigns \nothing; */
+/*@ assigns \nothing;
+    ensures \result <==> ptr_aligned((void *)p, align);
+ */
 bool heap_ptr_aligned(const void *p, size_t align);
 
 /* Call the heap's fault hook, if one is set. The hook is the user's code:
@@ -73,6 +75,7 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
             h->class_of[0 .. SLAB_FAST_SLOTS - 1],
             h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
     ensures HEAP_INV_M(h);
+    ensures routes: HEAP_ROUTES(h);
     ensures h->magic == HEAP_MAGIC;
     ensures \forall integer i; 0 <= i < h->npages ==>
               h->meta[i].state == PAGE_FREE;

@@ -128,6 +128,7 @@ size_t layout_slot_low(uint32_t k);
     requires slab_class_align[SLAB_NUM_CLASSES - 1] >= 1;
     assigns table[0 .. SLAB_FAST_SLOTS - 1];
     ensures fast_table_ok(table);
+    ensures fast_aligns_ok;
  */
 void layout_fill_fast(uint8_t *table);
 

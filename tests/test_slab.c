@@ -931,6 +931,40 @@ static void test_reserve_taken_back(void **state)
     finish(ENV);
 }
 
+/* R1 with R22: a request is refused only when the class it goes to (the
+ * smallest that fits) is full and no page is left. A larger class that
+ * still has free blocks does not serve it, and stays usable. */
+static void test_refusal_is_for_routed_class(void **state)
+{
+    heap_env *he = env_heap(ENV, 64 * KIB);
+    size_t k, full16 = 0, n;
+    page_info_t pi;
+    (void)t_alloc_ok(he, 32, 1); /* one page of the 32-byte class */
+    n = t_fill(he, 16, 1);
+    assert_int_equal(n, (he->pages - 1u) * (PAGE / 16));
+    for (k = 0; k < he->pages; k++) {
+        assert_true(page_info(he->h, k, &pi));
+        assert_int_equal(pi.kind, SLAB_PAGE_CLASS);
+        if (pi.block_size == 16) {
+            assert_int_equal(pi.blocks_free, 0);
+            full16++;
+        } else {
+            assert_int_equal(pi.block_size, 32);
+            assert_int_equal(pi.blocks_free, PAGE / 32 - 1u);
+        }
+    }
+    assert_int_equal(full16, he->pages - 1u);
+    snap_take(he);
+    assert_null(slab_alloc(he->h, 16, 1));
+    assert_null(slab_alloc(he->h, 1, 16)); /* 16 bytes aligned to 16 too */
+    snap_expect(he, 2, 0);
+    (void)t_alloc_ok(he, 32, 1); /* its own class still has room */
+    assert_int_equal(expected_usable(17, 1), 20);
+    assert_null(slab_alloc(he->h, 17, 1)); /* 20-byte class: no page */
+    check_consistent(he);
+    finish(ENV);
+}
+
 /* ======================================================================== */
 /* slab_free misuse                                                         */
 /* ======================================================================== */
@@ -2496,6 +2530,7 @@ int main(void)
         T(test_flow_every_class_in_turn),
         T(test_reserve_at_most_one_page),
         T(test_reserve_taken_back),
+        T(test_refusal_is_for_routed_class),
         /* slab_free misuse */
         T(test_free_null_is_noop),
         T(test_double_free_class_block),
