@@ -6,7 +6,9 @@
  * visible, and their contracts. Every public function:
  *  - accepts h == NULL or any readable pointer, and does nothing (or
  *    returns NULL / 0) unless h is a heap (its magic number: IS_HEAP);
- *  - for a heap, requires and keeps the heap invariant HEAP_INV;
+ *  - for a heap, requires and keeps the heap invariant HEAP_INV (the two
+ *    that allocate also require HEAP_ROUTES, which no call writes);
+ *  - has named behaviours, complete and disjoint, one per kind of input;
  *  - writes nothing outside the heap's bookkeeping and pages (HEAP_STATE).
  * The pointer a function returns is the one src/slab_edge.c makes from a
  * page index and offset (trusted, T12); which block it is, is recorded in
@@ -19,6 +21,14 @@
 /* The page and offset of the block the last allocation returned. */
 //@ ghost int32_t slab_ghost_page;
 //@ ghost uint32_t slab_ghost_off;
+
+/* R20 for a call that returns a new block: the block the ghost variables
+ * name was not live before the call, is live now and holds size bytes. */
+#define SERVED_NEW_BLOCK(size)                                               \
+    ensures served: \result != \null ==>                                     \
+        live_at(h, slab_ghost_page, slab_ghost_off) &&                       \
+        !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&                 \
+        usable_at(h, slab_ghost_page) >= (size)
 
 /*@ requires h == \null || \valid_read(h);
     requires IS_HEAP(h) ==> HEAP_INV(h) && HEAP_ROUTES(h);
@@ -35,10 +45,7 @@
     behavior request:
       assumes IS_HEAP(h) && is_pow2(align);
       ensures HEAP_INV_M(h);
-      ensures served: \result != \null ==>
-        live_at(h, slab_ghost_page, slab_ghost_off) &&
-        !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
-        usable_at(h, slab_ghost_page) >= size;
+      SERVED_NEW_BLOCK(size);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       ensures LIVE_KEPT(h, Pre);
@@ -106,10 +113,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
     behavior new_block:
       assumes IS_HEAP(h) && is_pow2(align) && p == \null;
       ensures HEAP_INV_M(h);
-      ensures served: \result != \null ==>
-        live_at(h, slab_ghost_page, slab_ghost_off) &&
-        !live_at{Pre}(h, slab_ghost_page, slab_ghost_off) &&
-        usable_at(h, slab_ghost_page) >= size;
+      SERVED_NEW_BLOCK(size);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     behavior misuse:

@@ -117,10 +117,7 @@
 
 /* Every part of the heap's state (HEAP_STATE) but the refusal counter
  * oom_count is as it was at label L: what a refusal for lack of memory
- * leaves (R11). Page-table entries are compared field by field (the
- * fields page_ok reads, PAGE_FIELDS_KEPT, and the rest): the provers could
- * not turn field facts into whole-entry equality (an entry holds an
- * array), not even in 40 s. */
+ * leaves (R11). */
 #define HEAP_UNCHANGED(h, L)                                                 \
     (HEAP_KEPT_BUT_COUNTS(h, L) &&                                           \
      (h)->fault_count == \at((h)->fault_count, L))
@@ -132,7 +129,10 @@
     (HEAP_KEPT_BUT_COUNTS(h, L) &&                                           \
      (h)->oom_count == \at((h)->oom_count, L))
 
-/* Both: everything but the refusal and the fault counters. */
+/* Both: everything but the refusal and the fault counters. Page-table
+ * entries are compared field by field (the fields page_ok reads,
+ * PAGE_FIELDS_KEPT, and the rest): the provers could not turn field facts
+ * into whole-entry equality (an entry holds an array), not even in 40 s. */
 #define HEAP_KEPT_BUT_COUNTS(h, L)                                           \
     (LISTS_UNCHANGED(h, L) &&                                                \
      (\forall integer q; 0 <= q < (h)->npages ==>                            \
