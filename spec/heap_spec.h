@@ -198,6 +198,14 @@
     ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
      (h)->meta[(h)->head[HEAP_POOL]].state == PAGE_FREE)
 
+/* The page counters agree with the page table: the pool counts the free
+ * pages and its first page is free (POOL_AGREES), and large_pages counts
+ * the pages of large blocks. The page-count half of HEAP_COUNTERS_AGREE,
+ * with the pool's first page, which a page given to the pool needs
+ * (POOL_GIVE_COUNTS); what a free keeps (R27). */
+#define PAGE_COUNTS_AGREE(h)                                                 \
+    (POOL_AGREES(h) && (h)->large_pages == LARGE_PAGE_COUNT(h))
+
 /* What giving page i to the pool does to the counts: one more free page
  * unless i was free, one fewer large-block page if i was one, and a pool
  * that agreed with the page table still does if i was not free. */

@@ -68,6 +68,7 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       assumes p != \null && IS_HEAP(h) && PTR_LIVE(h, p);
       ensures HEAP_INV_M(h);
       FREES_LIVE_BLOCK(h, p);
+      ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     complete behaviors;
     disjoint behaviors;
  */
@@ -93,6 +94,7 @@ void slab_free(slab_heap *h, void *p);
               LAYOUT_FITS(h, p, size, align);
       ensures HEAP_INV_M(h);
       FREES_LIVE_BLOCK(h, p);
+      ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     complete behaviors;
     disjoint behaviors;
  */

@@ -235,6 +235,22 @@
     (h)->bytes_used, (h)->bytes_peak, (h)->large_pages, (h)->oom_count,      \
     (h)->fault_count
 
+/* What a free of a block of class page i may write: the lists and the
+ * pool's count, the classes' kept empty pages, page i's list, counts and
+ * bitmap, the page links, page i's words and the bytes in use
+ * (class_free; class_free_reported adds the fault counter). Written once
+ * so that both contracts name the same locations, which WP's simplifier
+ * then matches without a prover. */
+#define CLASS_FREE_WRITES(h, i)                                              \
+    (h)->head[0 .. HEAP_LISTS - 1], (h)->pool_count,                         \
+    (h)->empty[0 .. SLAB_NUM_CLASSES - 1], (h)->meta[i].state,               \
+    (h)->meta[i].head, (h)->meta[i].nfree, (h)->meta[i].used,                \
+    (h)->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],                           \
+    (h)->links[0 .. (h)->npages - 1],                                        \
+    (h)->pages[(i) * SLAB_PAGE_WORDS ..                                      \
+               (i) * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1],                 \
+    (h)->bytes_used
+
 /* Page q's entry has at label L the fields it has now that page_ok reads
  * (its block size, carved part, counts, list head and bitmap). The name w
  * is bound here. */

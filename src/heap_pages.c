@@ -74,6 +74,7 @@ int32_t heap_pool_take(slab_heap *h)
     ensures large_moved: LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) +
       STATE_LARGE(s) - STATE_LARGE(\old(h->meta[i].state));
     ensures free_bounded: 0 <= FREE_PAGE_COUNT(h) <= h->npages;
+    ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h) <= h->npages;
  */
 static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
 {
@@ -88,6 +89,7 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
            large_pages_below{Pre}(h, k) + (k > i ?
              STATE_LARGE(s) - STATE_LARGE(\at(h->meta[i].state, Pre)) : 0);
          loop invariant free_within: 0 <= free_pages_below(h, k) <= k;
+         loop invariant large_within: 0 <= large_pages_below(h, k) <= k;
          loop assigns k;
          loop variant h->npages - k;
        @/
@@ -113,6 +115,7 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
       (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
                                      : (size_t)(\old(h->pool_count) + 1));
     ensures POOL_GIVE_COUNTS(h, i);
+    ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
  */
 static void pool_give(slab_heap *h, int32_t i)
 {
@@ -383,6 +386,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
         loop invariant give_counts: FREE_PAGE_COUNT(h) == \at(FREE_PAGE_COUNT(h), Pre) + k &&
           LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) - k;
+        loop invariant large_bounded: 0 <= LARGE_PAGE_COUNT(h);
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],

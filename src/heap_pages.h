@@ -75,9 +75,9 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 int32_t heap_pool_take(slab_heap *h);
 
 /* Return page i to the pool as PAGE_FREE, at its front. O(1). The
- * pool's count follows (`check ensures`, R24), and the page counts move
- * with the state (`counts`, R26; `check ensures`, not given to callers,
- * for the reason given at heap_list_push). */
+ * pool's count follows (`check ensures`, R24, not given to callers for
+ * the reason given at heap_list_push), and the page counts move with the
+ * state (`counts`, R26, given to callers: a free builds on it, R27). */
 /*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
             h->links[0 .. h->npages - 1];
@@ -87,7 +87,7 @@ int32_t heap_pool_take(slab_heap *h);
     check ensures counted: h->pool_count ==
       (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
                                      : (size_t)(\old(h->pool_count) + 1));
-    check ensures counts: POOL_GIVE_COUNTS(h, i);
+    ensures counts: POOL_GIVE_COUNTS(h, i);
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
@@ -178,7 +178,9 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
  * page and the tail pages after it, at most meta.run pages and never past
  * the heap's end. Returns the pages given back. O(run). The free pages
  * grow and the large-block pages shrink by that many, and a pool that
- * agreed with the page table still does (`check ensures`, R26). */
+ * agreed with the page table still does (R26; ensures: a free of a large
+ * block builds on them, R27). The large-block pages stay a count
+ * (`large_bounded`), so the caller's counter cannot wrap when it follows. */
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && h->meta[start].state == PAGE_LARGE;
     assigns h->head[HEAP_POOL], h->pool_count,
@@ -193,9 +195,10 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
               (\old(h->meta[j].state) == PAGE_LARGE_TAIL &&
                h->meta[j].state == PAGE_FREE);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-    check ensures give_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
+    ensures give_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - \result;
-    check ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
+    ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
+    ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 

@@ -347,6 +347,25 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
 }
 
 /*
+ * Put back in the pool a page refill_take took. heap_pool_give with a
+ * contract cut to what class_refill uses: the page counts heap_pool_give
+ * also states (R26) are no part of what class_refill promises, and with
+ * them among the hypotheses the provers time out on class_refill's frame
+ * goals (each needs only the page's range). A free, which needs them,
+ * calls heap_pool_give itself (class_page_moves).
+ */
+/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
+    assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
+            h->links[0 .. h->npages - 1];
+    ensures HEAP_SHAPE(h);
+    ensures h->meta[i].state == PAGE_FREE;
+ */
+SLAB_COLD static void refill_put_back(slab_heap *h, int32_t i)
+{
+    heap_pool_give(h, i);
+}
+
+/*
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page; refuses for
@@ -386,7 +405,7 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     if (h->head[HEAP_CLASS(c)] == i) {
         /* A page off every list heads the class's list: only a write from
          * outside the library does that. Put the page back, refuse. */
-        heap_pool_give(h, i);
+        refill_put_back(h, i);
         report(h, SLAB_FAULT_CORRUPT_META, NULL);
         //@ assert oom_kept_corrupt: h->oom_count == \at(h->oom_count, Pre);
         return HEAP_NO_PAGE;
@@ -703,6 +722,8 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
     ensures h->meta[i].used == 0 && \old(h->empty[c]) != HEAP_NO_PAGE ==>
               h->meta[i].state == PAGE_FREE;
     ensures h->meta[i].used > 0 ==> h->meta[i].state == \old(h->meta[i].state);
+    ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) &&
+            \old(h->meta[i].state) == PAGE_CLASS ==> PAGE_COUNTS_AGREE(h);
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
                                        bool was_full)
@@ -737,13 +758,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
  */
 /*@ requires HEAP_INV_M(h) && 0 <= i < h->npages;
     requires live_at(h, i, off) && h->meta[i].state == PAGE_CLASS;
-    assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
-            h->empty[0 .. SLAB_NUM_CLASSES - 1], h->meta[i].state,
-            h->meta[i].head, h->meta[i].nfree, h->meta[i].used,
-            h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
-            h->links[0 .. h->npages - 1],
-            h->pages[i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1],
-            h->bytes_used;
+    assigns CLASS_FREE_WRITES(h, i);
     ensures HEAP_INV_M(h);
     ensures !live_at(h, i, off);
     ensures h->meta[i].used == 0 &&
@@ -753,6 +768,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
             \old(h->empty[h->meta[i].cls]) != HEAP_NO_PAGE ==>
               h->meta[i].state == PAGE_FREE;
     ensures FREE_FRAME(h, i, off);
+    ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
  */
 static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -780,6 +796,9 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
      * that counts none has no block marked). */
     //@ assert others_marked: \forall integer o; o != off && live_at{Pre}(h, i, o) ==> bit_set(&h->meta[i], granule(o)) && h->meta[i].used > 0;
     count_free(h, m->size);
+    /* For the provers: page_give and count_free wrote no page state and
+     * no page counter. */
+    //@ assert counts_kept: \at(PAGE_COUNTS_AGREE(h), Pre) ==> PAGE_COUNTS_AGREE(h);
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c, was_full);
     }
@@ -799,6 +818,7 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     ensures HEAP_INV_M(h);
     ensures h->meta[i].state == PAGE_FREE;
     ensures FREE_FRAME(h, i, 0);
+    ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
@@ -807,20 +827,44 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     count_free(h, count * SLAB_PAGE_SIZE);
 }
 
+/*
+ * class_free, and the report when it had to rebuild the page's counts.
+ * A function apart from live_free for the provers: its assigns repeat
+ * class_free's, so WP's simplifier alone checks that the two calls write
+ * nothing else, and in live_free no call follows class_free. (With the
+ * page counts class_free states among the hypotheses, the provers ran out
+ * of time on live_free's frame goals for the path on which report does
+ * not return.)
+ */
+/*@ requires HEAP_INV_M(h) && 0 <= i < h->npages;
+    requires live_at(h, i, off) && h->meta[i].state == PAGE_CLASS;
+    assigns CLASS_FREE_WRITES(h, i), h->fault_count;
+    ensures HEAP_INV_M(h);
+    ensures !live_at(h, i, off);
+    ensures FREE_FRAME(h, i, off);
+    ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+ */
+static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
+                                            uint32_t off)
+{
+    if (class_free(h, i, off)) {
+        /* The block is freed, but its page's count of blocks in use had
+         * been overwritten (rebuilt from the bitmap): tell. */
+        report(h, SLAB_FAULT_CORRUPT_META, heap_block_ptr(h, i, off));
+    }
+}
+
 /*@ requires HEAP_INV(h) && live_at(h, i, off);
     assigns HEAP_STATE(h);
     ensures HEAP_INV_M(h);
     ensures !live_at(h, i, off);
     ensures FREE_FRAME(h, i, off);
+    ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
     if (h->meta[i].state == (uint8_t)PAGE_CLASS) {
-        if (class_free(h, i, off)) {
-            /* The block is freed, but its page's count of blocks in use
-             * had been overwritten (rebuilt from the bitmap): tell. */
-            report(h, SLAB_FAULT_CORRUPT_META, heap_block_ptr(h, i, off));
-        }
+        class_free_reported(h, i, off);
     } else {
         large_free(h, i);
     }
