@@ -217,6 +217,67 @@
      (\old(POOL_AGREES(h)) && \old((h)->meta[i].state) != PAGE_FREE ==>      \
         POOL_AGREES(h)))
 
+/* The page lists agree with the page states (R28). Written as three
+ * parts, each a fact about single links, so that no part needs a walk
+ * along a list (which the provers would need an induction for):
+ *   LINKS_AGREE     page a's next link names page b exactly when b's
+ *                   prev link names a, and such a link joins pages of one
+ *                   kind: two free pages (the pool) or two class pages of
+ *                   one class (its partial list);
+ *   HEADS_AGREE     the pool's first page is free, class c's first page
+ *                   is a class-c page, and a first page has no page before
+ *                   it;
+ *   LARGE_UNLISTED  a page of a large block is on no list.
+ * What it buys: the page after the pool's first is free, so taking a page
+ * from the pool leaves a free page first (POOL_HEAD_FREE), and a page that
+ * has no links is one no other page links to, so its state can change
+ * without a list noticing. */
+#define LIST_MATES(h, i, k)                                                  \
+    ((h)->meta[i].state == (h)->meta[k].state &&                             \
+     ((h)->meta[i].state == PAGE_CLASS ==>                                   \
+        (h)->meta[i].cls == (h)->meta[k].cls))
+
+#define LINKS_AGREE(h)                                                       \
+    ((\forall integer a_, b_; 0 <= a_ < (h)->npages && 0 <= b_ < (h)->npages  \
+        && (h)->links[a_].next == b_ ==> (h)->links[b_].prev == a_) &&       \
+     (\forall integer a_, b_; 0 <= a_ < (h)->npages && 0 <= b_ < (h)->npages  \
+        && (h)->links[b_].prev == a_ ==> (h)->links[a_].next == b_) &&       \
+     (\forall integer a_, b_; 0 <= a_ < (h)->npages && 0 <= b_ < (h)->npages  \
+        && (h)->links[a_].next == b_ ==> LIST_MATES(h, a_, b_)))
+
+#define HEADS_AGREE(h)                                                       \
+    (((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                \
+      ((h)->meta[(h)->head[HEAP_POOL]].state == PAGE_FREE &&                 \
+       (h)->links[(h)->head[HEAP_POOL]].prev == HEAP_NO_PAGE)) &&            \
+     (\forall integer l_; 1 <= l_ < HEAP_LISTS ==>                           \
+        (h)->head[l_] == HEAP_NO_PAGE ||                                     \
+        ((h)->meta[(h)->head[l_]].state == PAGE_CLASS &&                     \
+         (h)->meta[(h)->head[l_]].cls == l_ - 1 &&                           \
+         (h)->links[(h)->head[l_]].prev == HEAP_NO_PAGE)))
+
+#define LARGE_UNLISTED(h)                                                    \
+    (\forall integer i_; 0 <= i_ < (h)->npages &&                            \
+       (h)->meta[i_].state != PAGE_FREE && (h)->meta[i_].state != PAGE_CLASS \
+       ==> (h)->links[i_].next == HEAP_NO_PAGE &&                            \
+           (h)->links[i_].prev == HEAP_NO_PAGE)
+
+#define LISTS_AGREE(h)                                                       \
+    (LINKS_AGREE(h) && HEADS_AGREE(h) && LARGE_UNLISTED(h))
+
+/* Page i belongs on list l: the pool for a free page, class c's list for
+ * a class-c page. */
+#define LIST_OF(h, l, i)                                                     \
+    (((l) == HEAP_POOL ==> (h)->meta[i].state == PAGE_FREE) &&               \
+     ((l) != HEAP_POOL ==> (h)->meta[i].state == PAGE_CLASS &&               \
+                           (h)->meta[i].cls + 1 == (l)))
+
+/* Page i is on no list: it has no links and heads no list. Under
+ * LINKS_AGREE no page links to it either. */
+#define PAGE_UNLISTED(h, i)                                                  \
+    ((h)->links[i].next == HEAP_NO_PAGE &&                                   \
+     (h)->links[i].prev == HEAP_NO_PAGE &&                                   \
+     (\forall integer l_; 0 <= l_ < HEAP_LISTS ==> (h)->head[l_] != (i)))
+
 /* The n pages from page s are free. */
 #define RUN_FREE(h, s, n)                                                    \
     (\forall integer j_; (s) <= j_ < (s) + (n) ==>                           \

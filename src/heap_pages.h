@@ -15,9 +15,11 @@
 
 /* Put page i at the front of list l (HEAP_POOL or HEAP_CLASS(c)).
  * The `check ensures` (R24) say the two-way links are kept: the old first
- * page points back at i and no other link changes. They are proved here
- * but not given to callers, because the heap invariant does not yet say
- * that the lists' links agree (see the README's "Not written yet"). */
+ * page points back at i and no other link changes; and (R28) that a page
+ * of l's kind with no links, put first, leaves the lists agreeing with
+ * the page states. They are proved here but not given to callers,
+ * because the heap invariant does not contain R28 yet (see the README's
+ * "Not written yet"). */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
     assigns h->head[l], h->links[0 .. h->npages - 1];
@@ -30,14 +32,18 @@
     check ensures others_kept: \forall integer k; 0 <= k < h->npages && k != i ==>
       h->links[k].next == \old(h->links[k].next) &&
       (k != \old(h->head[l]) ==> h->links[k].prev == \old(h->links[k].prev));
+    check ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
+      h->links[i].next == HEAP_NO_PAGE && h->links[i].prev == HEAP_NO_PAGE) ==>
+      LISTS_AGREE(h);
  */
 void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 
 /* Take page i, which is on list l, off it. The `check ensures` (R24, not
  * given to callers, as for heap_list_push) say its neighbours are joined:
  * the page before it (or the list head) now points at the page after it,
- * and that page back at the page before. A link of i to itself, which
- * only damage can make, is left out: i's own links are cleared. */
+ * and that page back at the page before; and (R28) that the lists still
+ * agree with the page states and i is on no list. A link of i to itself,
+ * which only damage can make, is left out: i's own links are cleared. */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages;
     assigns h->head[l], h->links[0 .. h->npages - 1];
@@ -51,6 +57,8 @@ void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
     check ensures joined_back:
       \old(h->links[i].next) != HEAP_NO_PAGE && \old(h->links[i].next) != i ==>
       h->links[\old(h->links[i].next)].prev == \old(h->links[i].prev);
+    check ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i)) ==>
+      LISTS_AGREE(h) && PAGE_UNLISTED(h, i);
  */
 void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
@@ -71,6 +79,8 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
     check ensures counted: \result != HEAP_NO_PAGE ==>
       h->pool_count == (size_t)(\old(h->pool_count) - 1);
+    check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
+      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
  */
 int32_t heap_pool_take(slab_heap *h);
 
@@ -123,6 +133,8 @@ uint32_t heap_release_empty(slab_heap *h);
               h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0;
     ensures \result == HEAP_NO_PAGE ==> NO_KEPT_EMPTY(h);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
+    check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
+      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
  */
 int32_t heap_steal_empty(slab_heap *h);
 

@@ -1111,6 +1111,108 @@ static void test_realloc_copies_only_the_old_block(void **state)
     free(mem);
 }
 
+/*
+ * R28 at run time: LISTS_AGREE (spec/heap_spec.h) written out in C, over
+ * every page and every link, not only the pages a walk from the heads
+ * reaches (slab_check walks from the heads). Page a's next link names b
+ * exactly when b's prev link names a; a link joins two free pages or two
+ * class pages of one class; a list's first page has the list's state and
+ * no page before it; a page of a large block has no links.
+ */
+static bool same_list_kind(const slab_heap *h, int32_t a, int32_t b)
+{
+    const page_meta *x = &h->meta[a];
+    const page_meta *y = &h->meta[b];
+    return x->state == y->state &&
+           (x->state != (uint8_t)PAGE_CLASS || x->cls == y->cls);
+}
+
+static bool lists_agree(const slab_heap *h)
+{
+    for (int32_t a = 0; a < (int32_t)h->npages; a++) {
+        int32_t next = h->links[a].next;
+        int32_t prev = h->links[a].prev;
+        uint8_t st = h->meta[a].state;
+        if (next != HEAP_NO_PAGE &&
+            (h->links[next].prev != a || !same_list_kind(h, a, next))) {
+            return false;
+        }
+        if (prev != HEAP_NO_PAGE && h->links[prev].next != a) {
+            return false;
+        }
+        if (st != (uint8_t)PAGE_FREE && st != (uint8_t)PAGE_CLASS &&
+            (next != HEAP_NO_PAGE || prev != HEAP_NO_PAGE)) {
+            return false;
+        }
+    }
+    for (uint32_t l = 0; l < (uint32_t)HEAP_LISTS; l++) {
+        int32_t first = h->head[l];
+        if (first == HEAP_NO_PAGE) {
+            continue;
+        }
+        const page_meta *m = &h->meta[first];
+        bool kind = l == HEAP_POOL ? m->state == (uint8_t)PAGE_FREE
+                                   : m->state == (uint8_t)PAGE_CLASS &&
+                                         m->cls + 1u == l;
+        if (!kind || h->links[first].prev != HEAP_NO_PAGE) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A workload that moves pages between the pool, several classes and
+ * large blocks, with R28 checked after every call; then the checker is
+ * shown to fail on each kind of disagreement. */
+static void test_lists_agree_through_page_moves(void **state)
+{
+    static const size_t sizes[] = {16, 64, 200, 1024, 2048, 3000,
+                                   SLAB_PAGE_SIZE + 1u, 3u * SLAB_PAGE_SIZE};
+    slab_heap *h = F->h;
+    void *live[48] = {0};
+    uint32_t seed = 12345u;
+    assert_true(lists_agree(h));
+    for (int step = 0; step < 4000; step++) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t slot = (seed >> 8) % 48u;
+        if (live[slot] != NULL) {
+            slab_free(h, live[slot]);
+            live[slot] = NULL;
+        } else {
+            size_t size = sizes[(seed >> 16) % 8u];
+            size_t align = (size_t)1u << ((seed >> 20) % 8u);
+            live[slot] = slab_alloc(h, size, align);
+        }
+        assert_true(lists_agree(h));
+    }
+    for (uint32_t k = 0; k < 48u; k++) {
+        slab_free(h, live[k]);
+        assert_true(lists_agree(h));
+    }
+    assert_true(slab_check(h));
+
+    /* The checker is not one that cannot fail. */
+    int32_t free_page = h->head[HEAP_POOL];
+    int32_t second = h->links[free_page].next;
+    assert_true(free_page >= 0 && second >= 0);
+    h->links[second].prev = HEAP_NO_PAGE;               /* unanswered link */
+    assert_false(lists_agree(h));
+    h->links[second].prev = free_page;
+    h->meta[second].state = (uint8_t)PAGE_CLASS;        /* mixed kinds */
+    assert_false(lists_agree(h));
+    h->meta[second].state = (uint8_t)PAGE_FREE;
+    h->head[HEAP_POOL] = second;                        /* first not first */
+    assert_false(lists_agree(h));
+    h->head[HEAP_POOL] = free_page;
+    h->links[F->large_page].next = F->large_page;       /* a large page */
+    h->links[F->large_page].prev = F->large_page;       /* on a list */
+    assert_false(lists_agree(h));
+    h->links[F->large_page].next = HEAP_NO_PAGE;
+    h->links[F->large_page].prev = HEAP_NO_PAGE;
+    assert_true(lists_agree(h));
+    assert_true(slab_check(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1143,6 +1245,7 @@ int main(void)
         cmocka_unit_test(test_init_layout_never_overlaps),
         cmocka_unit_test(test_heap_arena_layout_contract),
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
+        cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
