@@ -7,10 +7,10 @@
 /*
  * The list operations the page layer uses itself. Each public one
  * (heap_pages.h) calls its static twin here, whose contract gives as plain
- * `ensures` what the public one states as `check ensures`: inside this
- * file the pool and run functions build their proof of R28 on it, while
- * the proofs of src/slab.c, which do not use R28 yet, are not handed the
- * extra facts (see the README's "Not written yet").
+ * `ensures` what the public one states as `check ensures`: in this file
+ * heap_pool_take and heap_steal_empty build their proof of R28 on it,
+ * while the proofs of src/slab.c, which do not use R28 yet, are not
+ * handed the extra facts (see the README's "Not written yet").
  */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
