@@ -135,6 +135,27 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
 /* ---- initialisation ----------------------------------------------------- */
 
 /*
+ * heap_pool_give with a contract cut to what heap_format and class_refill
+ * use: the page counts heap_pool_give also states (R26) are no part of
+ * what either promises, and with them among the hypotheses the provers
+ * time out on their frame goals, each of which needs only the page's
+ * range (class_refill's since R27; heap_format's loop assigns took CVC4
+ * 8.3 s, and a full re-proof on 2026-12-06 failed it under load). A free,
+ * which needs the counts, calls heap_pool_give itself
+ * (class_page_moves).
+ */
+/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
+    assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
+            h->links[0 .. h->npages - 1];
+    ensures HEAP_SHAPE(h);
+    ensures h->meta[i].state == PAGE_FREE;
+ */
+SLAB_COLD static void pool_give_uncounted(slab_heap *h, int32_t i)
+{
+    heap_pool_give(h, i);
+}
+
+/*
  * The bookkeeping of a new heap (slab_init in slab_edge.c has set its
  * geometry): first every page free and unlinked, so the shape invariant
  * holds, then every page into the pool, highest first, so the pool hands
@@ -208,7 +229,7 @@ void heap_format(slab_heap *h)
      */
     for (uint32_t i = n; i > 0u; i--) {
         uint32_t k = i - 1u;
-        heap_pool_give(h, (int32_t)k);
+        pool_give_uncounted(h, (int32_t)k);
     }
     h->magic = HEAP_MAGIC;
     //@ assert kept: ROUTES_KEPT(h, Filled);
@@ -347,25 +368,6 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
 }
 
 /*
- * Put back in the pool a page refill_take took. heap_pool_give with a
- * contract cut to what class_refill uses: the page counts heap_pool_give
- * also states (R26) are no part of what class_refill promises, and with
- * them among the hypotheses the provers time out on class_refill's frame
- * goals (each needs only the page's range). A free, which needs them,
- * calls heap_pool_give itself (class_page_moves).
- */
-/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
-    assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
-            h->links[0 .. h->npages - 1];
-    ensures HEAP_SHAPE(h);
-    ensures h->meta[i].state == PAGE_FREE;
- */
-SLAB_COLD static void refill_put_back(slab_heap *h, int32_t i)
-{
-    heap_pool_give(h, i);
-}
-
-/*
  * Give class c a page with room: its kept empty page is already on the
  * partial list, so this is only called when the list is empty. Takes a
  * page from the pool, or else another class's empty page; refuses for
@@ -405,7 +407,7 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     if (h->head[HEAP_CLASS(c)] == i) {
         /* A page off every list heads the class's list: only a write from
          * outside the library does that. Put the page back, refuse. */
-        refill_put_back(h, i);
+        pool_give_uncounted(h, i);
         report(h, SLAB_FAULT_CORRUPT_META, NULL);
         //@ assert oom_kept_corrupt: h->oom_count == \at(h->oom_count, Pre);
         return HEAP_NO_PAGE;
