@@ -117,6 +117,40 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
     list_unlink(h, l, i);
 }
 
+/*
+ * After a page was taken off the pool, its new first page must be free
+ * (POOL_HEAD_FREE), or the next page taken would be a page in use. In a
+ * heap only the library wrote, it is: the page after a free page on the
+ * pool list is free (R28). The page-count half of the heap invariant does
+ * not rest on R28, though: this check makes sure of it. If the first page
+ * is in use, or is the page just taken, the list is damaged (a write from
+ * outside the library) and the pool list is dropped: its free pages stay
+ * free in the page table, where the refill's walk before a refusal finds
+ * them and reports the damage (refill_refuse, src/slab.c), and large
+ * blocks, which search the page table, still get them. A first page out
+ * of range is dropped the same way. O(1).
+ */
+/*@ requires HEAP_SHAPE(h) && 0 <= taken < h->npages;
+    assigns h->head[HEAP_POOL];
+    ensures HEAP_SHAPE(h);
+    ensures h->head[HEAP_POOL] == \old(h->head[HEAP_POOL]) ||
+            h->head[HEAP_POOL] == HEAP_NO_PAGE;
+    ensures pool_head_ok: h->head[HEAP_POOL] == HEAP_NO_PAGE ||
+      (h->meta[h->head[HEAP_POOL]].state == PAGE_FREE &&
+       h->head[HEAP_POOL] != taken);
+ */
+static void pool_head_mend(slab_heap *h, int32_t taken)
+{
+    int32_t first = h->head[HEAP_POOL];
+    /* The index is checked before it is followed, as every link is: the
+     * proof assumes the shape invariant, the code does not. */
+    if (first != HEAP_NO_PAGE &&
+        (!heap_index_ok(h, first) || first == taken ||
+         h->meta[first].state != (uint8_t)PAGE_FREE)) {
+        h->head[HEAP_POOL] = HEAP_NO_PAGE;
+    }
+}
+
 int32_t heap_pool_take(slab_heap *h)
 {
     int32_t i = h->head[HEAP_POOL];
@@ -135,6 +169,7 @@ int32_t heap_pool_take(slab_heap *h)
     }
     list_unlink(h, HEAP_POOL, i);
     h->pool_count--;
+    pool_head_mend(h, i);
     return i;
 }
 
@@ -454,6 +489,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
     h->pool_count -= count;
     page_set_state(h, start, (uint8_t)PAGE_LARGE);
     h->meta[start].run = count;
+    pool_head_mend(h, start);
 }
 
 size_t heap_run_give(slab_heap *h, int32_t start)

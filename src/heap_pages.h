@@ -65,7 +65,10 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 /* A page from the pool (state unchanged: the caller sets it), or
  * HEAP_NO_PAGE if the pool is empty or its first page is not free (which
  * only damage from outside can cause). O(1). The pool's count follows
- * (`check ensures`, R24: not yet given to callers). */
+ * (`check ensures`, R24: not yet given to callers). The pool's new first
+ * page is free and is not the page taken (`head_free`): checked, not
+ * derived from the lists (R28), so that the page counts can build on it
+ * (a damaged list is dropped: pool_head_mend, src/heap_pages.c). */
 /*@ requires HEAP_SHAPE(h);
     assigns h->head[HEAP_POOL], h->pool_count,
             h->links[0 .. h->npages - 1];
@@ -77,6 +80,8 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
               (\old(h->head[HEAP_POOL]) == HEAP_NO_PAGE ||
                h->meta[\old(h->head[HEAP_POOL])].state != PAGE_FREE);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
+    ensures head_free: \result != HEAP_NO_PAGE ==>
+      POOL_HEAD_FREE(h) && h->head[HEAP_POOL] != \result;
     check ensures counted: \result != HEAP_NO_PAGE ==>
       h->pool_count == (size_t)(\old(h->pool_count) - 1);
     check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
@@ -133,6 +138,7 @@ uint32_t heap_release_empty(slab_heap *h);
               h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0;
     ensures \result == HEAP_NO_PAGE ==> NO_KEPT_EMPTY(h);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
+    ensures pool_kept: h->head[HEAP_POOL] == \old(h->head[HEAP_POOL]);
     check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
       (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
  */
@@ -166,8 +172,9 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
 
 /* Make the free pages [start, start + count) a large block. O(count).
  * If they were free, the free pages shrink and the large-block pages grow
- * by count, and a pool count that agreed with the page table still does
- * (`check ensures`, R26). */
+ * by count, and a pool count that agreed with the page table still does,
+ * with a free page first (`check ensures`, R26; the first page is checked
+ * as in heap_pool_take). */
 /*@ requires HEAP_SHAPE(h);
     requires 0 <= start < h->npages && 1 <= count <= h->npages - start;
     assigns h->head[HEAP_POOL], h->pool_count,
@@ -181,8 +188,9 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     check ensures run_counts: \old(RUN_FREE(h, start, count)) ==>
       FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - count &&
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) + count;
-    check ensures pool_counted: \old(RUN_FREE(h, start, count)) &&
-      \old(POOL_COUNTED(h)) ==> POOL_COUNTED(h);
+    ensures pool_head_ok: POOL_HEAD_FREE(h);
+    check ensures pool_agrees: \old(RUN_FREE(h, start, count)) &&
+      \old(POOL_COUNTED(h)) ==> POOL_AGREES(h);
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 

@@ -920,6 +920,49 @@ static void test_check_list_walks(void **state)
     DAMAGE(h->links[h->head[HEAP_POOL]].next, F->class_page); /* class page in the pool */
 }
 
+/* The pool's second page is a page in use (a damaged link). Taking the
+ * first page must not leave a page in use first: the pool list is dropped
+ * (pool_head_mend, src/heap_pages.c). No page in use is handed out, the
+ * next refill that finds no page reports the damage instead of refusing
+ * for lack of memory, and large blocks, which search the page table,
+ * still get the free pages. */
+static void test_pool_next_page_in_use(void **state)
+{
+    fixture *f = F;
+    slab_heap *h = f->h;
+    int32_t first = h->head[HEAP_POOL];
+    size_t top = slab_class_size[SLAB_NUM_CLASSES - 1];
+    size_t next = slab_class_size[SLAB_NUM_CLASSES - 2];
+    size_t faults = h->fault_count;
+    size_t ooms = h->oom_count;
+    void *p, *q, *big;
+
+    assert_true(top > SLAB_PAGE_SIZE / 2u); /* one block per page */
+    assert_true(next > 512u);               /* a class with no page yet */
+    assert_int_not_equal(first, HEAP_NO_PAGE);
+    h->links[first].next = f->large_page;
+    p = slab_alloc(h, top, 1);
+    assert_non_null(p);
+    assert_int_equal(page_of(h, p), first);
+    assert_int_equal(h->head[HEAP_POOL], HEAP_NO_PAGE);
+    assert_int_equal(h->meta[f->large_page].state, PAGE_LARGE);
+    /* no pool list: the class 512 page kept empty is taken */
+    q = slab_alloc(h, next, 1);
+    assert_non_null(q);
+    assert_int_equal(page_of(h, q), f->empty_page);
+    /* no page on any list, but free pages in the table: a fault */
+    assert_null(slab_alloc(h, top, 1));
+    assert_int_equal(h->fault_count, faults + 1u);
+    assert_int_equal(h->oom_count, ooms);
+    big = slab_alloc(h, 2u * SLAB_PAGE_SIZE, 1);
+    assert_non_null(big);
+    assert_true(in_pages(h, big));
+    assert_int_equal(h->meta[page_of(h, big)].state, PAGE_LARGE);
+    assert_int_equal(h->head[HEAP_POOL], HEAP_NO_PAGE);
+    /* pool_count counts free pages the list no longer holds */
+    assert_false(slab_check(h));
+}
+
 /* slab_get_page_info on a damaged class page: no division by its size. */
 static void test_page_info_damaged_page(void **state)
 {
@@ -1246,6 +1289,7 @@ int main(void)
         cmocka_unit_test(test_heap_arena_layout_contract),
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
         cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
+        cmocka_unit_test_setup(test_pool_next_page_in_use, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
