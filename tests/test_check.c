@@ -963,6 +963,29 @@ static void test_pool_next_page_in_use(void **state)
     assert_false(slab_check(h));
 }
 
+/* The pool's first page links to itself (a damaged link): once taken, it
+ * would head the pool while in use. The pool list is dropped instead, and
+ * the page is not handed out twice. */
+static void test_pool_first_page_self_link(void **state)
+{
+    slab_heap *h = F->h;
+    int32_t first = h->head[HEAP_POOL];
+    size_t top = slab_class_size[SLAB_NUM_CLASSES - 1];
+    void *p, *q;
+
+    assert_true(top > SLAB_PAGE_SIZE / 2u); /* one block per page */
+    assert_int_not_equal(first, HEAP_NO_PAGE);
+    h->links[first].next = first;
+    p = slab_alloc(h, top, 1);
+    assert_non_null(p);
+    assert_int_equal(page_of(h, p), first);
+    assert_int_equal(h->head[HEAP_POOL], HEAP_NO_PAGE);
+    q = slab_alloc(h, top, 1); /* from the class 512 page kept empty */
+    assert_non_null(q);
+    assert_int_not_equal(page_of(h, q), first);
+    assert_false(slab_check(h));
+}
+
 /* slab_get_page_info on a damaged class page: no division by its size. */
 static void test_page_info_damaged_page(void **state)
 {
@@ -1290,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
         cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
         cmocka_unit_test_setup(test_pool_next_page_in_use, setup),
+        cmocka_unit_test_setup(test_pool_first_page_self_link, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
