@@ -35,7 +35,7 @@ PROVED_INSPECT := src/slab_inspect.c
 # and the other runs' do not share a context.
 PROVED_ARENA := src/heap_arena.c
 WP_CACHE := proofs/cache
-WP_FLAGS := -cpp-extra-args="-Isrc -Ispec" -wp -wp-rte -wp-split \
+WP_FLAGS := -wp -wp-rte -wp-split \
             -wp-prover z3,cvc4 -wp-timeout 10 \
             -wp-smoke-tests -wp-cache-dir $(WP_CACHE)
 # Proof slots: 2 when the provers run (2 cores; more would make goals
@@ -56,12 +56,24 @@ WP_PAR_offline := 16
 #   core: $(PROVED);  inspect: $(PROVED_INSPECT);  arena: $(PROVED_ARENA);
 #   api-a, api-b: $(PROVED_API) split in two (WP_API_A and the rest), so a
 #   replay can run them side by side; api-lemmas: the lemmas of that file
-#   set, which a run restricted to some functions does not prove.
-# To add a run X: WP_FILES_X, WP_ARGS_X (files and options) and X in WP_RUNS.
+#   set, which a run restricted to some functions does not prove;
+#   api-counts: the allocation paths' page-count clauses of $(PROVED_API)
+#   (COUNTS_ENSURES, spec/heap_spec.h), seen only in that run and in core.
+# To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
+# (preprocessor options, if any) and X in WP_RUNS.
 WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
-WP_RUNS             = core api-a api-b api-lemmas inspect arena
+# The names of the COUNTS_ENSURES clauses of src/slab.c and of the public
+# contracts it proves, read from the sources so that none is left unproved.
+# (PAREN: a literal parenthesis, which make would count inside $(shell ...))
+PAREN := (
+WP_COUNTS := $(shell sed -n 's/.*COUNTS_ENSURES[$(PAREN)]\([A-Za-z_0-9]*\),.*/\1/p' src/slab.c spec/slab_api_spec.h | sort -u | paste -sd, -)
+WP_RUNS             = core api-a api-b api-lemmas api-counts inspect arena
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
+WP_DEFS_core        = -DSLAB_PROOF_COUNTS
+WP_FILES_api-counts = $(PROVED_API)
+WP_ARGS_api-counts  = -wp-prop $(WP_COUNTS) $(PROVED_API)
+WP_DEFS_api-counts  = -DSLAB_PROOF_COUNTS
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
 WP_FILES_api-b      = $(PROVED_API)
@@ -75,7 +87,7 @@ WP_ARGS_arena       = $(PROVED_ARENA)
 # $(call WP_RUN,<cache mode>,<name>,<run>): the command of one run, also shown
 # in the report; it writes WP's JSON report build/<name>.json, which
 # proofs/report.py reads with the log build/<name>.log.
-WP_RUN   = frama-c $(WP_FLAGS) -wp-par $(WP_PAR_$(1)) -wp-cache $(1) -wp-report-json $(BUILD)/$(2).json $(WP_ARGS_$(3))
+WP_RUN   = frama-c -cpp-extra-args="-Isrc -Ispec$(if $(WP_DEFS_$(3)), $(WP_DEFS_$(3)))" $(WP_FLAGS) -wp-par $(WP_PAR_$(1)) -wp-cache $(1) -wp-report-json $(BUILD)/$(2).json $(WP_ARGS_$(3))
 # $(call WP_PROVE,<cache mode>,<prefix>): every run R of WP_RUNS, to
 # build/<prefix>-R.log and .json (a replay runs them all at once: each
 # frama-c is one thread, and the replay of src/slab.c alone took 16 min;
@@ -170,6 +182,8 @@ prove-full: tools-prove
 prove-mutants: tools-prove tools-test
 	python3 proofs/mutants.py --proved "$(PROVED) $(PROVED_API) $(PROVED_INSPECT) $(PROVED_ARENA)" \
 	  --wp-flags '$(WP_FLAGS) -wp-par $(WP_PAR_update)' --only "$(MUTANTS)" \
+	  --counts-files "$(PROVED)" --counts-run-files "$(PROVED_API)" \
+	  --counts-props "$(WP_COUNTS)" \
 	  $(if $(MUTANTS),--out $(BUILD)/MUTANTS-subset.md) \
 	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 

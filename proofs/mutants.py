@@ -110,8 +110,8 @@ def scratch_copy(m):
     return d, None
 
 
-def wp_verdict(m, d, wp_flags):
-    cache = os.path.join(d, 'cache')
+def wp_verdict(m, d, wp_flags, tag=''):
+    cache = os.path.join(d, 'cache' + tag)
     shutil.copytree(os.path.join(ROOT, 'proofs', 'cache'), cache)
     flags = [f for f in shlex.split(wp_flags)]
     # the scratch cache instead of the committed one, updated, not offline
@@ -129,9 +129,11 @@ def wp_verdict(m, d, wp_flags):
                                '-wp-fct', m['fn'], m['file']]
     t0 = time.time()
     st, text = run(cmd, d)
-    open(os.path.join(d, 'wp.log'), 'w').write(' '.join(shlex.quote(c) for c in cmd) + '\n' + text)
+    open(os.path.join(d, 'wp%s.log' % tag), 'w').write(' '.join(shlex.quote(c) for c in cmd) + '\n' + text)
     got = re.findall(r'Proved goals:\s+(\d+)\s*/\s*(\d+)', text)
     failed_smoke = len(re.findall(r'\[Failed\] Smoke-test', text))
+    if not got and 'No proof obligations' in text:
+        return False, 'no goal selected', time.time() - t0
     if not got:
         # a mutant that Frama-C rejects (a parse or typing error) is caught
         return True, 'Frama-C rejected it (exit %d)' % st, time.time() - t0
@@ -169,6 +171,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--proved', required=True)
     ap.add_argument('--wp-flags', required=True)
+    ap.add_argument('--counts-files', default='',
+                    help='files whose runs define SLAB_PROOF_COUNTS (the page '
+                         'layer: its page-count clauses are proved with the rest)')
+    ap.add_argument('--counts-run-files', default='',
+                    help='files whose page-count clauses a run of their own proves '
+                         '(src/slab.c: the run api-counts)')
+    ap.add_argument('--counts-props', default='',
+                    help='the names of those clauses (-wp-prop of that run)')
     ap.add_argument('--test-cc', required=True)
     ap.add_argument('--only', default='')
     ap.add_argument('--no-wp', action='store_true',
@@ -196,7 +206,16 @@ def main():
         wp = ('-', '')
         by = []
         if not a.no_wp and m['file'] in proved and m['fn'] != '-':
-            c, text, secs = wp_verdict(m, d, a.wp_flags)
+            defs = ' -DSLAB_PROOF_COUNTS' if m['file'] in a.counts_files.split() else ''
+            c, text, secs = wp_verdict(m, d, '-cpp-extra-args="-Isrc -Ispec%s" %s'
+                                       % (defs, a.wp_flags))
+            if not c and m['file'] in a.counts_run_files.split() and a.counts_props:
+                # the page-count clauses of the function, proved apart
+                c2, text2, secs2 = wp_verdict(
+                    m, d, '-cpp-extra-args="-Isrc -Ispec -DSLAB_PROOF_COUNTS" %s -wp-prop %s'
+                    % (a.wp_flags, a.counts_props), tag='-counts')
+                c, secs = c2, secs + secs2
+                text = '%s; page counts (run api-counts): %s' % (text, text2)
             wp = ('**caught**: ' + text if c else 'not caught: ' + text, '%.0f s' % secs)
             if c:
                 by.append('proofs')
@@ -225,7 +244,10 @@ def main():
              'on, for the mutants that name a function of a proved file; a mutant '
              'marked "-" in the function column names none (those of `src/slab.c` and '
              '`src/slab_inspect.c`, whose functions take too long to re-prove one '
-             'mutant at a time: the tests alone judge them). '
+             'mutant at a time: the tests alone judge them). A mutant of '
+             '`src/slab.c` that the function\'s proof does not catch is also given '
+             'to the proof of its page-count clauses (`COUNTS_ENSURES`, the run '
+             '`api-counts` of `make prove`). '
              'Counted only since 2026-12-02: earlier runs of this script gave WP '
              'the unmutated `src/` (Frama-C resolves a relative file name against '
              '`$PWD`, which the script did not set for the scratch copy), so every '

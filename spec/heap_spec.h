@@ -198,6 +198,24 @@
     ((h)->head[HEAP_POOL] == HEAP_NO_PAGE ||                                 \
      (h)->meta[(h)->head[HEAP_POOL]].state == PAGE_FREE)
 
+/* The allocation paths' share of R27 ("a call keeps the page counters")
+ * is proved in a WP run of its own, `api-counts` (Makefile), which defines
+ * SLAB_PROOF_COUNTS and proves only the clauses written with
+ * COUNTS_ENSURES (their names start with counts_ in src/slab.c). The other
+ * runs of src/slab.c do not see these clauses at all, neither as goals nor
+ * as callees' guarantees: with the page counts among their hypotheses,
+ * goals that do not need them (frame, liveness) timed out (README, "Tried
+ * on 2026-12-07"). Sound, because every clause is still proved once: a
+ * function's contract is the conjunction of what the two kinds of run
+ * prove, and each run assumes of a callee only clauses proved in some run.
+ * The page layer's run (`core`) defines SLAB_PROOF_COUNTS too and proves
+ * the page layer's COUNTS_ENSURES clauses with the rest. */
+#ifdef SLAB_PROOF_COUNTS
+#define COUNTS_ENSURES(name, ...) ensures name: __VA_ARGS__;
+#else
+#define COUNTS_ENSURES(name, ...)
+#endif
+
 /* The page counters agree with the page table: the pool counts the free
  * pages and its first page is free (POOL_AGREES), and large_pages counts
  * the pages of large blocks. The page-count half of HEAP_COUNTERS_AGREE,
@@ -216,6 +234,30 @@
        \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old((h)->meta[i].state)) &&  \
      (\old(POOL_AGREES(h)) && \old((h)->meta[i].state) != PAGE_FREE ==>      \
         POOL_AGREES(h)))
+
+/* The counts just after page i was handed out by heap_pool_take or
+ * heap_steal_empty, from a heap whose page counters agreed
+ * (PAGE_COUNTS_AGREE): the large-block pages still agree, the pool's first
+ * page is free and is not i, and the pool counts every free page but i if
+ * i came from the pool (it is still free), or every free page if i is a
+ * class's kept empty page. What a page taken for a class needs for the
+ * counters to agree again once it is a class page (R27). */
+#define TAKEN_COUNTS(h, i)                                                   \
+    ((h)->large_pages == LARGE_PAGE_COUNT(h) && POOL_HEAD_FREE(h) &&         \
+     (h)->head[HEAP_POOL] != (i) &&                                          \
+     ((h)->meta[i].state == PAGE_FREE                                        \
+        ? (h)->pool_count + 1 == FREE_PAGE_COUNT(h)                          \
+        : (h)->meta[i].state == PAGE_CLASS && POOL_COUNTED(h)))
+
+/* The ghost induction of a change of page i's state to s (page_set_state,
+ * heap_page_to_class): below page k, the sums differ from those at Pre by
+ * page i's share, once k is past it. */
+#define FREE_STEP(h, k, i, s)                                                \
+    (free_pages_below(h, k) == free_pages_below{Pre}(h, k) + ((k) > (i) ?    \
+       STATE_FREE(s) - STATE_FREE(\at((h)->meta[i].state, Pre)) : 0))
+#define LARGE_STEP(h, k, i, s)                                               \
+    (large_pages_below(h, k) == large_pages_below{Pre}(h, k) + ((k) > (i) ?  \
+       STATE_LARGE(s) - STATE_LARGE(\at((h)->meta[i].state, Pre)) : 0))
 
 /* The page lists agree with the page states (R28). Written as three
  * parts, each a fact about single links, so that no part needs a walk

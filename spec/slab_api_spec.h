@@ -49,6 +49,7 @@
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       ensures LIVE_KEPT(h, Pre);
+      COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -118,6 +119,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       SERVED_NEW_BLOCK(size);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
+      COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     behavior misuse:
       assumes IS_HEAP(h) && is_pow2(align) && p != \null && !PTR_LIVE(h, p);
       assigns h->fault_count;
@@ -128,6 +130,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       ensures HEAP_INV_M(h);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
+      COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     complete behaviors;
     disjoint behaviors;
  */

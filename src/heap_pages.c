@@ -199,12 +199,8 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
     /*@ ghost
       int64_t k = 0;
       /@ loop invariant 0 <= k <= h->npages;
-         loop invariant free_step: free_pages_below(h, k) ==
-           free_pages_below{Pre}(h, k) + (k > i ?
-             STATE_FREE(s) - STATE_FREE(\at(h->meta[i].state, Pre)) : 0);
-         loop invariant large_step: large_pages_below(h, k) ==
-           large_pages_below{Pre}(h, k) + (k > i ?
-             STATE_LARGE(s) - STATE_LARGE(\at(h->meta[i].state, Pre)) : 0);
+         loop invariant free_step: FREE_STEP(h, k, i, s);
+         loop invariant large_step: LARGE_STEP(h, k, i, s);
          loop invariant free_within: 0 <= free_pages_below(h, k) <= k;
          loop invariant large_within: 0 <= large_pages_below(h, k) <= k;
          loop assigns k;
@@ -246,6 +242,40 @@ static void pool_give(slab_heap *h, int32_t i)
 void heap_pool_give(slab_heap *h, int32_t i)
 {
     pool_give(h, i);
+}
+
+/* pool_give's steps, with page_set_state's bound on the free pages in
+ * view: a page taken from the pool left the pool's count one below the
+ * free pages, as a size_t, and the bound is what rules out a wrap when
+ * the count goes back up. */
+void heap_pool_return(slab_heap *h, int32_t i)
+{
+    page_set_state(h, i, (uint8_t)PAGE_FREE);
+    if (h->head[HEAP_POOL] != i) {
+        heap_list_push(h, HEAP_POOL, i);
+        h->pool_count++;
+    }
+}
+
+void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c)
+{
+    h->meta[i].cls = c;
+    h->meta[i].state = (uint8_t)PAGE_CLASS;
+    /* The induction, as in page_set_state: the class field is not
+     * counted, so only the state's write moves the sums. */
+    /*@ ghost
+      int64_t k = 0;
+      /@ loop invariant 0 <= k <= h->npages;
+         loop invariant free_step: FREE_STEP(h, k, i, PAGE_CLASS);
+         loop invariant large_step: LARGE_STEP(h, k, i, PAGE_CLASS);
+         loop invariant free_within: 0 <= free_pages_below(h, k) <= k;
+         loop assigns k;
+         loop variant h->npages - k;
+       @/
+      while (k < h->npages) {
+        k++;
+      }
+    */
 }
 
 /*

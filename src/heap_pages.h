@@ -65,7 +65,8 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 /* A page from the pool (state unchanged: the caller sets it), or
  * HEAP_NO_PAGE if the pool is empty or its first page is not free (which
  * only damage from outside can cause). O(1). The pool's count follows
- * (`check ensures`, R24: not yet given to callers). The pool's new first
+ * (`counted`, R24: given only to the page-count proof, COUNTS_ENSURES in
+ * spec/heap_spec.h). The pool's new first
  * page is free and is not the page taken (`head_free`): checked, not
  * derived from the lists (R28), so that the page counts can build on it
  * (a damaged list is dropped: pool_head_mend, src/heap_pages.c). */
@@ -82,8 +83,8 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
     ensures head_free: \result != HEAP_NO_PAGE ==>
       POOL_HEAD_FREE(h) && h->head[HEAP_POOL] != \result;
-    check ensures counted: \result != HEAP_NO_PAGE ==>
-      h->pool_count == (size_t)(\old(h->pool_count) - 1);
+    COUNTS_ENSURES(counted, \result != HEAP_NO_PAGE ==>
+      h->pool_count == (size_t)(\old(h->pool_count) - 1))
     check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
       (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
  */
@@ -106,10 +107,45 @@ int32_t heap_pool_take(slab_heap *h);
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
+/* Give back to the pool a page that heap_pool_take or heap_steal_empty
+ * has just handed out and the caller cannot use (src/slab.c, class_refill,
+ * on a damaged class list). O(1). Its contract says what the counts need:
+ * a page from the pool (free; the pool counted one page fewer than the
+ * free pages, its first page free and not this one) or a kept empty page
+ * (a class page; the pool agreed), given back, leaves the page counters
+ * agreeing with the page table (R27). */
+/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
+    assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
+            h->links[0 .. h->npages - 1];
+    ensures HEAP_SHAPE(h);
+    ensures h->meta[i].state == PAGE_FREE;
+    COUNTS_ENSURES(returned, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
+ */
+void heap_pool_return(slab_heap *h, int32_t i);
+
+/* Make page i a class-c page: its state and class, the page table's
+ * share of making it a class page (its block fields are page_format's,
+ * src/page_block.h). O(1) (the walk of the table in its body is ghost
+ * code: the induction that proves the counts). The free pages shrink by
+ * one if it was free, the large-block pages if it was one (R26). */
+/*@ requires HEAP_MEM(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
+    assigns h->meta[i].state, h->meta[i].cls;
+    ensures h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c;
+    ensures others: \forall integer j; 0 <= j < h->npages && j != i ==>
+      h->meta[j].state == \old(h->meta[j].state) &&
+      h->meta[j].cls == \old(h->meta[j].cls);
+    COUNTS_ENSURES(class_counts,
+      FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - STATE_FREE(\old(h->meta[i].state)) &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old(h->meta[i].state)))
+    COUNTS_ENSURES(free_bounded, 0 <= FREE_PAGE_COUNT(h) <= h->npages)
+ */
+void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
+
 /* Move every class's empty page back to the pool; returns how many moved.
  * O(classes). Used before giving up on a large block. The free pages grow
  * by the pages moved, and a pool that agreed with the page table still
- * does (`check ensures`, R26); the bound on `pool_count` rules out a
+ * does (R26, COUNTS_ENSURES: given to the page-count proof of a large
+ * allocation, large_make_room); the bound on `pool_count` rules out a
  * wrap-around of the count, which the sum's own bound would too, were it
  * in this proof's reach (it takes an induction over the table). */
 /*@ requires HEAP_SHAPE(h);
@@ -120,10 +156,10 @@ void heap_pool_give(slab_heap *h, int32_t i);
     ensures \result <= SLAB_NUM_CLASSES;
     ensures EMPTIES_FREED(h, Pre);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-    check ensures released_counts: FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
-      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h));
-    check ensures pool_agrees:
-      \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h);
+    COUNTS_ENSURES(released_counts, FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) + \result &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)))
+    COUNTS_ENSURES(pool_agrees,
+      \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h))
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -185,12 +221,13 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
               (j < start || j >= start + count) ==>
               h->meta[j].state == \old(h->meta[j].state);
     ensures USED_KEPT(h, Pre) && BLOCKS_KEPT(h, Pre);
-    check ensures run_counts: \old(RUN_FREE(h, start, count)) ==>
+    COUNTS_ENSURES(run_counts, \old(RUN_FREE(h, start, count)) ==>
       FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - count &&
-      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) + count;
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) + count)
     ensures pool_head_ok: POOL_HEAD_FREE(h);
-    check ensures pool_agrees: \old(RUN_FREE(h, start, count)) &&
-      \old(POOL_COUNTED(h)) ==> POOL_AGREES(h);
+    COUNTS_ENSURES(pool_agrees, \old(RUN_FREE(h, start, count)) &&
+      \old(POOL_COUNTED(h)) ==> POOL_AGREES(h))
+    COUNTS_ENSURES(large_bounded, 0 <= LARGE_PAGE_COUNT(h) <= h->npages)
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 

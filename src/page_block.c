@@ -37,14 +37,13 @@ static SLAB_INLINE void bit_unmark(page_meta *m, uint32_t g)
     //@ assert bitmap_word(PAGE_BITS(m), g / 32) == m->bits[g / 32];
 }
 
-PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls)
+PAGE_API void page_format(page_meta *m, uint16_t size)
 {
     m->head = (uint16_t)PAGE_NO_BLOCK;
     m->carved = 0u;
     m->nfree = 0u;
     m->used = 0u;
     m->size = size;
-    m->cls = cls;
     /*@ loop invariant 0 <= w <= SLAB_BITMAP_WORDS;
         loop invariant \forall integer j; 0 <= j < w ==> m->bits[j] == 0;
         loop assigns w, m->bits[0 .. SLAB_BITMAP_WORDS - 1];

@@ -95,18 +95,21 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g);
 /*
  * Make `m` describe an empty page of blocks of `size` bytes. No block is
  * carved yet, so this takes SLAB_BITMAP_WORDS steps whatever the size.
+ * The page's class and state are the page table's to set, not this
+ * layer's (heap_page_to_class, src/heap_pages.h): what sets a page's state
+ * also keeps the heap's page counts, so this writes neither.
  */
 /*@ requires \valid(m);
     requires 16 <= size <= SLAB_PAGE_SIZE && size % 4 == 0;
-    assigns m->head, m->carved, m->nfree, m->used, m->size, m->cls,
+    assigns m->head, m->carved, m->nfree, m->used, m->size,
             m->bits[0 .. SLAB_BITMAP_WORDS - 1];
     ensures PAGE_OK(m);
-    ensures m->size == size && m->cls == cls;
+    ensures m->size == size;
     ensures m->carved == 0 && m->nfree == 0 && m->used == 0;
     ensures \forall integer g; 0 <= g < PAGE_GRANULES ==> !bit_set(m, g);
     check ensures page_counted(m);
  */
-PAGE_API void page_format(page_meta *m, uint16_t size, uint8_t cls);
+PAGE_API void page_format(page_meta *m, uint16_t size);
 
 /*
  * Hand out one block: the head of the free list if there is one, else a

@@ -135,14 +135,14 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
 /* ---- initialisation ----------------------------------------------------- */
 
 /*
- * heap_pool_give with a contract cut to what heap_format and class_refill
- * use: the page counts heap_pool_give also states (R26) are no part of
- * what either promises, and with them among the hypotheses the provers
- * time out on their frame goals, each of which needs only the page's
- * range (class_refill's since R27; heap_format's loop assigns took CVC4
- * 8.3 s, and a full re-proof on 2026-12-06 failed it under load). A free,
- * which needs the counts, calls heap_pool_give itself
- * (class_page_moves).
+ * heap_pool_give with a contract cut to what heap_format uses: the page
+ * counts heap_pool_give also states (R26) are no part of what it
+ * promises, and with them among the hypotheses the provers time out on
+ * its frame goals, each of which needs only the page's range (its loop
+ * assigns took CVC4 8.3 s, and a full re-proof on 2026-12-06 failed it
+ * under load). A free, which needs the counts, calls heap_pool_give
+ * itself (class_page_moves); a refill that gives back the page it took
+ * calls heap_pool_return.
  */
 /*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
     assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
@@ -256,9 +256,40 @@ typedef struct heap_spot {
     uint32_t off;
 } heap_spot;
 
+/* A lemma, as ghost code: the free pages are at most the pages, and at
+ * least one if page i is free. The count is a sum over the page table,
+ * defined page by page, and the provers do not reason by induction: the
+ * loop is the induction. It tells refill_take that the pool's count, equal
+ * to the free pages, does not wrap when a free page is taken, and
+ * heap_release_empty that it does not wrap when the empty pages join. */
+/*@ ghost
+  /@ requires HEAP_MEM(h);
+     assigns \nothing;
+     COUNTS_ENSURES(counts_below, 0 <= FREE_PAGE_COUNT(h) <= h->npages)
+     COUNTS_ENSURES(counts_one, 0 <= i < h->npages && h->meta[i].state == PAGE_FREE ==>
+       1 <= FREE_PAGE_COUNT(h))
+   @/
+  static void free_count_bounds(const slab_heap *h, int32_t i)
+  {
+    int64_t k = 0;
+    /@ loop invariant 0 <= k <= h->npages;
+       loop invariant 0 <= free_pages_below(h, k) <= k;
+       loop invariant 0 <= i < k && h->meta[i].state == PAGE_FREE ==>
+         1 <= free_pages_below(h, k);
+       loop assigns k;
+       loop variant h->npages - k;
+     @/
+    while (k < h->npages) {
+      k++;
+    }
+  }
+*/
+
 /*
  * Make page i, which is on no list, an empty page of class c: no block
- * carved, none allocated.
+ * carved, none allocated. The state and class first, through the page
+ * table (heap_page_to_class), which moves the page counts; page_format
+ * then writes only the block fields, which the counts do not read.
  */
 /*@ requires HEAP_INV(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
     assigns h->meta[i].head, h->meta[i].carved, h->meta[i].nfree,
@@ -271,16 +302,20 @@ typedef struct heap_spot {
             h->meta[i].carved == 0 && h->meta[i].nfree == 0 &&
             h->meta[i].used == 0;
     ensures LIVE_KEPT_BUT(h, i, Pre);
+    COUNTS_ENSURES(counts_class,
+      FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - STATE_FREE(\old(h->meta[i].state)) &&
+      LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old(h->meta[i].state)))
+    COUNTS_ENSURES(counts_bounded, 0 <= FREE_PAGE_COUNT(h))
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
-    page_format(&h->meta[i], slab_class_size[c], (uint8_t)c);
+    page_format(&h->meta[i], slab_class_size[c]);
     /* (page_format wrote page i's entry only: the other pages keep their
      * fields, hence the page invariant) */
+    //@ assert others_ok: \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    heap_page_to_class(h, i, (uint8_t)c);
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert others_cls: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].cls == \at(h->meta[q].cls, Pre);
-    //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
-    h->meta[i].state = (uint8_t)PAGE_CLASS;
     //@ assert others_state: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].state == \at(h->meta[q].state, Pre);
     h->meta[i].run = 0u;
 }
@@ -357,14 +392,47 @@ SLAB_COLD static void refill_refuse(slab_heap *h, uint32_t c)
       (h->meta[\result].state == PAGE_CLASS && h->meta[\result].used == 0);
     ensures \result == HEAP_NO_PAGE ==>
       NO_PAGE_LISTED(h) && LISTS_UNCHANGED(h, Pre);
+    COUNTS_ENSURES(counts_taken, \result != HEAP_NO_PAGE && \old(PAGE_COUNTS_AGREE(h)) ==>
+      TAKEN_COUNTS(h, \result))
  */
 SLAB_COLD static int32_t refill_take(slab_heap *h)
 {
     int32_t i = heap_pool_take(h);
     if (i == HEAP_NO_PAGE) {
         i = heap_steal_empty(h);
+    } else {
+        //@ ghost free_count_bounds(h, i);
     }
     return i;
+}
+
+/*
+ * The last step of a refill that got page i: make it an empty page of
+ * class c, first on the class's list. A step of its own so that the page
+ * counts' proof of class_refill meets one call on this path, with the
+ * counts in one clause (`counts_installed`).
+ */
+/*@ requires HEAP_INV(h) && c < SLAB_NUM_CLASSES;
+    requires idx_ok: 0 <= i < h->npages;
+    requires h->head[HEAP_CLASS(c)] != i;
+    assigns h->meta[i].head, h->meta[i].carved, h->meta[i].nfree,
+            h->meta[i].used, h->meta[i].size, h->meta[i].cls,
+            h->meta[i].bits[0 .. SLAB_BITMAP_WORDS - 1],
+            h->meta[i].state, h->meta[i].run,
+            h->head[HEAP_CLASS(c)], h->links[0 .. h->npages - 1];
+    ensures HEAP_INV_M(h);
+    ensures h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c &&
+            h->meta[i].size == slab_class_size[c] &&
+            h->meta[i].carved == 0 && h->meta[i].nfree == 0 &&
+            h->meta[i].used == 0 && h->head[HEAP_CLASS(c)] == i;
+    ensures LIVE_KEPT_BUT(h, i, Pre);
+    COUNTS_ENSURES(counts_installed, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
+ */
+SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
+{
+    class_page_format(h, i, c);
+    //@ assert (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
+    heap_list_push(h, HEAP_CLASS(c), i);
 }
 
 /*
@@ -392,6 +460,7 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
       \at(class_pages_full(h, c), Pre);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -404,17 +473,16 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
         refill_refuse(h, c);
         return HEAP_NO_PAGE;
     }
+    //@ assert class_index: (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
     if (h->head[HEAP_CLASS(c)] == i) {
         /* A page off every list heads the class's list: only a write from
          * outside the library does that. Put the page back, refuse. */
-        pool_give_uncounted(h, i);
+        heap_pool_return(h, i);
         report(h, SLAB_FAULT_CORRUPT_META, NULL);
         //@ assert oom_kept_corrupt: h->oom_count == \at(h->oom_count, Pre);
         return HEAP_NO_PAGE;
     }
-    class_page_format(h, i, c);
-    //@ assert (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
-    heap_list_push(h, HEAP_CLASS(c), i);
+    refill_install(h, i, c);
     /* For the provers: the counter is unchanged on both paths that do not
      * refuse for lack of memory, so the refusal clauses hold vacuously
      * there (without this, two of their goals took 9 s of a 10 s budget). */
@@ -475,6 +543,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
       NO_PAGE_TO_GIVE(h) && \at(class_pages_full(h, c), Pre);
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -505,6 +574,7 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
     ensures h->meta[i].state == PAGE_CLASS &&
             h->meta[i].size == slab_class_size[c];
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 {
@@ -537,6 +607,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
               \at(class_pages_full(h, c), Pre);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -561,9 +632,11 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     ensures EMPTIES_FREED(h, Pre);
     ensures h->oom_count == \old(h->oom_count);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
+    //@ ghost free_count_bounds(h, HEAP_NO_PAGE);
     (void)heap_release_empty(h);
 }
 
@@ -579,6 +652,7 @@ SLAB_COLD static void large_make_room(slab_heap *h)
     ensures HEAP_INV_M(h);
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 {
@@ -603,6 +677,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures SPOT_REFUSED(h) ==> \at(NO_ROOM_LARGE(h, size, align), Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -653,6 +728,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -685,6 +761,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     REFUSED_ONLY_WITHOUT_ROOM(SPOT_REFUSED(h), h, size, align);
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -895,6 +972,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
     ensures HEAP_INV_M(h);
     REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
     ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
+    COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)

@@ -727,19 +727,19 @@ static void test_page_core_edges(void **state)
     uint32_t off;
     (void)state;
     /* a full page has nothing to hand out */
-    page_format(&m, 2048u, 0u);
+    page_format(&m, 2048u);
     assert_int_equal(page_take(&m, words, &repaired), 0);
     assert_int_equal(page_take(&m, words, &repaired), 2048);
     assert_int_equal(page_take(&m, words, &repaired), PAGE_NO_BLOCK);
     assert_false(repaired);
     /* room left, but less than a block: nothing to carve either */
-    page_format(&m, 3072u, 0u);
+    page_format(&m, 3072u);
     assert_int_equal(page_take(&m, words, &repaired), 0);
     assert_int_equal(page_take(&m, words, &repaired), PAGE_NO_BLOCK);
     assert_int_equal(m.carved, 3072);
     /* a carved part that is not a whole number of blocks: the slack
      * after the last whole block is not a block */
-    page_format(&m, 64u, 0u);
+    page_format(&m, 64u);
     m.carved = 3u * 64u + 16u;
     m.used = 3u;
     m.bits[0] = 1u | (1u << 4) | (1u << 8);
@@ -772,7 +772,7 @@ static void test_page_give_checks_bitmap(void **state)
     uint32_t k;
     (void)state;
     /* sound page: the count reaches zero with the bitmap clear */
-    page_format(&m, 64u, 0u);
+    page_format(&m, 64u);
     assert_int_equal(page_take(&m, words, &repaired), 0);
     assert_int_equal(page_take(&m, words, &repaired), 64);
     assert_false(page_give(&m, words, 64u));
@@ -786,7 +786,7 @@ static void test_page_give_checks_bitmap(void **state)
     assert_int_equal(m.bits[0], 0u);
     /* the count says one block is in use, the bitmap marks three: freeing
      * one leaves the other two live, counted from the bitmap */
-    page_format(&m, 64u, 0u);
+    page_format(&m, 64u);
     for (k = 0u; k < 3u; k++) {
         assert_int_equal(page_take(&m, words, &repaired), k * 64u);
     }
@@ -800,7 +800,7 @@ static void test_page_give_checks_bitmap(void **state)
     assert_int_equal(page_status(&m, 128u), PAGE_BLOCK_LIVE);
     /* the marks left are in the second bitmap word: 16-byte blocks, 40
      * carved, so granules 32..39 sit in word 1 */
-    page_format(&m, 16u, 0u);
+    page_format(&m, 16u);
     for (k = 0u; k < 40u; k++) {
         assert_int_equal(page_take(&m, words, &repaired), k * 16u);
     }
