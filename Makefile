@@ -58,7 +58,8 @@ WP_PAR_offline := 16
 #   replay can run them side by side; api-lemmas: the lemmas of that file
 #   set, which a run restricted to some functions does not prove;
 #   api-counts: the allocation paths' page-count clauses of $(PROVED_API)
-#   (COUNTS_ENSURES, spec/heap_spec.h), seen only in that run and in core.
+#   (COUNTS_ENSURES, spec/heap_spec.h), seen only in that run and in core;
+#   core-lists: the page layer's R28 clauses (LISTS_ENSURES), seen only there.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS.
 WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
@@ -67,10 +68,16 @@ WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
 # (PAREN: a literal parenthesis, which make would count inside $(shell ...))
 PAREN := (
 WP_COUNTS := $(shell sed -n 's/.*COUNTS_ENSURES[$(PAREN)]\([A-Za-z_0-9]*\),.*/\1/p' src/slab.c spec/slab_api_spec.h | sort -u | paste -sd, -)
-WP_RUNS             = core api-a api-b api-lemmas api-counts inspect arena
+# The names of the page layer's LISTS_ENSURES, LISTS_INVARIANT and LISTS_ASSERT clauses
+# (R28), proved in the run core-lists.
+WP_LISTS := $(shell sed -n 's/.*LISTS_\(ENSURES\|INVARIANT\|ASSERT\)[$(PAREN)]\([A-Za-z_0-9]*\),.*/\2/p' $(PROVED) $(PROVED:.c=.h) | sort -u | paste -sd, -)
+WP_RUNS             = core core-lists api-a api-b api-lemmas api-counts inspect arena
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
+WP_FILES_core-lists = $(PROVED)
+WP_ARGS_core-lists  = -wp-prop $(WP_LISTS) $(PROVED)
+WP_DEFS_core-lists  = -DSLAB_PROOF_LISTS
 WP_FILES_api-counts = $(PROVED_API)
 WP_ARGS_api-counts  = -wp-prop $(WP_COUNTS) $(PROVED_API)
 WP_DEFS_api-counts  = -DSLAB_PROOF_COUNTS

@@ -563,8 +563,14 @@ class Run:
                           % (g.name, g.func))
                 break
         for f in self.files:
-            if not self.lemmas_only and not any(k[0] == f for k in self.per):
+            # a run of the lemmas or of some named clauses need not have
+            # goals in every file; each named clause must have goals
+            if (not self.lemmas_only and not self.props and
+                    not any(k[0] == f for k in self.per)):
                 ck.append('`%s` (a file of this run) has no goal in this run.' % f)
+        for p in self.props:
+            if not any(re.search(r'_%s(_|$)' % re.escape(p), g.name) for g in self.goals):
+                ck.append('`%s` (in -wp-prop) has no goal in this run.' % p)
         if self.lemmas_only:
             for fn in sorted({k[1] for k in self.per if not k[1].startswith('lemma ')}):
                 ck.append('`%s` has goals in a run of the lemmas only (-wp-prop '

@@ -306,6 +306,38 @@
 #define LISTS_AGREE(h)                                                       \
     (LINKS_AGREE(h) && HEADS_AGREE(h) && LARGE_UNLISTED(h))
 
+/* R28 for the page layer's functions that give pages to the pool or take
+ * runs of them (pool_give and its callers) is proved the way the
+ * allocation paths' page counts are (COUNTS_ENSURES): in a WP run of its
+ * own, `core-lists` (Makefile), which defines SLAB_PROOF_LISTS and proves
+ * only the clauses and loop invariants written with these two macros
+ * (their names start with lists_). The page layer's main run, `core`,
+ * does not see them: with them among its hypotheses, 31 goals that do not
+ * need them timed out (README, "Tried on 2026-12-06"). LISTS_CHECK is
+ * for a clause `core` proves as `check ensures` (given to no caller) and
+ * `core-lists` gives to the callers it proves R28 for: the public list
+ * operations' `lists_agree`. LISTS_ASSERT is a step of such a proof;
+ * elsewhere it is a trivial assertion, since an annotation cannot be
+ * empty (and `\true` written in a macro's body does not survive Frama-C
+ * 25's preprocessing of annotations: "illegal character \"). */
+#ifdef SLAB_PROOF_LISTS
+#define LISTS_ENSURES(name, ...) ensures name: __VA_ARGS__;
+#define LISTS_INVARIANT(name, ...) loop invariant name: __VA_ARGS__;
+#define LISTS_CHECK(name, ...) ensures name: __VA_ARGS__;
+#define LISTS_ASSERT(name, ...) assert name: __VA_ARGS__;
+#else
+#define LISTS_ENSURES(name, ...)
+#define LISTS_INVARIANT(name, ...)
+#define LISTS_CHECK(name, ...) check ensures name: __VA_ARGS__;
+#define LISTS_ASSERT(name, ...) assert 1 == 1;
+#endif
+
+/* Page i is of a kind no list holds (a large block's first or tail
+ * page): under LISTS_AGREE it has no links and heads no list, so its state
+ * can change without a list noticing. */
+#define PAGE_OFF_LISTS(h, i)                                                 \
+    ((h)->meta[i].state != PAGE_FREE && (h)->meta[i].state != PAGE_CLASS)
+
 /* Page i belongs on list l: the pool for a free page, class c's list for
  * a class-c page. */
 #define LIST_OF(h, l, i)                                                     \

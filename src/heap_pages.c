@@ -138,6 +138,7 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
     ensures pool_head_ok: h->head[HEAP_POOL] == HEAP_NO_PAGE ||
       (h->meta[h->head[HEAP_POOL]].state == PAGE_FREE &&
        h->head[HEAP_POOL] != taken);
+    LISTS_ENSURES(lists_mend, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
  */
 static void pool_head_mend(slab_heap *h, int32_t taken)
 {
@@ -192,6 +193,10 @@ int32_t heap_pool_take(slab_heap *h)
       STATE_LARGE(s) - STATE_LARGE(\old(h->meta[i].state));
     ensures free_bounded: 0 <= FREE_PAGE_COUNT(h) <= h->npages;
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h) <= h->npages;
+    LISTS_ENSURES(lists_state, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
+      LISTS_AGREE(h))
+    LISTS_ENSURES(lists_state_large, \old(LISTS_AGREE(h) && PAGE_OFF_LISTS(h, i)) ==>
+      LISTS_AGREE(h))
  */
 static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
 {
@@ -229,6 +234,10 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
                                      : (size_t)(\old(h->pool_count) + 1));
     ensures POOL_GIVE_COUNTS(h, i);
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
+    LISTS_ENSURES(lists_given, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
+      LISTS_AGREE(h))
+    LISTS_ENSURES(lists_given_large, \old(LISTS_AGREE(h) && PAGE_OFF_LISTS(h, i)) ==>
+      LISTS_AGREE(h))
  */
 static void pool_give(slab_heap *h, int32_t i)
 {
@@ -293,6 +302,22 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
 }
 
 /*
+ * Class c keeps no empty page any more. A function of its own so that
+ * R28's proof (core-lists) shows once, with this one write in view, that
+ * the slot (which shares its memory type with the page links) leaves
+ * every link as it was.
+ */
+/*@ requires HEAP_SHAPE(h) && c < SLAB_NUM_CLASSES;
+    assigns h->empty[c];
+    ensures h->empty[c] == HEAP_NO_PAGE;
+    LISTS_ENSURES(lists_unkept, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+ */
+static void empty_clear(slab_heap *h, uint32_t c)
+{
+    h->empty[c] = HEAP_NO_PAGE;
+}
+
+/*
  * Give class c's kept empty page, if it has one, back to the pool. One
  * step of heap_release_empty, a function of its own so that what one step
  * does to the page states is proved once, outside the loop.
@@ -309,6 +334,7 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
     ensures pool_moved: \old(POOL_HEAD_FREE(h) && h->pool_count < SIZE_MAX) ==>
       POOL_HEAD_FREE(h) &&
       h->pool_count == \old(h->pool_count) + (\result ? 1 : 0);
+    LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
  */
 static bool heap_release_class(slab_heap *h, uint32_t c)
 {
@@ -316,9 +342,15 @@ static bool heap_release_class(slab_heap *h, uint32_t c)
     if (!empty_page_ok(h, c, i)) {
         return false;
     }
+    /* For the provers: the list's index, computed in C, is the logic one
+     * (R28's proof of the unlink needs the page to be of that list). */
+    //@ assert class_index: (uint32_t)HEAP_CLASS(c) == HEAP_CLASS(c);
     heap_list_unlink(h, HEAP_CLASS(c), i);
-    h->empty[c] = HEAP_NO_PAGE;
+    /*@ LISTS_ASSERT(lists_unlinked, \at(LISTS_AGREE(h), Pre) ==>
+          LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) */
     pool_give(h, i);
+    //@ LISTS_ASSERT(lists_pooled, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+    empty_clear(h, c);
     return true;
 }
 
@@ -342,6 +374,7 @@ uint32_t heap_release_empty(slab_heap *h)
         loop invariant pool_moved:
           \at(POOL_HEAD_FREE(h) && h->pool_count <= h->npages, Pre) ==>
           POOL_HEAD_FREE(h) && h->pool_count == \at(h->pool_count, Pre) + moved;
+        LISTS_INVARIANT(lists_released, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
@@ -504,6 +537,8 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
         loop invariant run_counts: \at(RUN_FREE(h, start, count), Pre) ==>
           FREE_PAGE_COUNT(h) == \at(FREE_PAGE_COUNT(h), Pre) - k &&
           LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) + k;
+        LISTS_INVARIANT(lists_run, \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
+          LISTS_AGREE(h))
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
@@ -513,11 +548,18 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
         /* Said once here, the provers need not see through the cast in
          * each goal about page j (one timed out without it). */
         //@ assert in_run: j == start + k;
+        /*@ LISTS_ASSERT(lists_run_free, \at(RUN_FREE(h, start, count), Pre) ==>
+              h->meta[j].state == PAGE_FREE) */
         heap_list_unlink(h, HEAP_POOL, j);
+        /*@ LISTS_ASSERT(lists_run_unlinked,
+              \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
+              LISTS_AGREE(h) && PAGE_UNLISTED(h, j)) */
         page_set_state(h, j, (uint8_t)PAGE_LARGE_TAIL);
     }
     h->pool_count -= count;
     page_set_state(h, start, (uint8_t)PAGE_LARGE);
+    /*@ LISTS_ASSERT(lists_run_first,
+          \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==> LISTS_AGREE(h)) */
     h->meta[start].run = count;
     pool_head_mend(h, start);
 }
@@ -547,6 +589,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
           LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) - k;
         loop invariant large_bounded: 0 <= LARGE_PAGE_COUNT(h);
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
+        LISTS_INVARIANT(lists_run_back, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],
                 h->links[0 .. h->npages - 1];

@@ -32,9 +32,9 @@
     check ensures others_kept: \forall integer k; 0 <= k < h->npages && k != i ==>
       h->links[k].next == \old(h->links[k].next) &&
       (k != \old(h->head[l]) ==> h->links[k].prev == \old(h->links[k].prev));
-    check ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
+    LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
       h->links[i].next == HEAP_NO_PAGE && h->links[i].prev == HEAP_NO_PAGE) ==>
-      LISTS_AGREE(h);
+      LISTS_AGREE(h))
  */
 void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 
@@ -57,8 +57,8 @@ void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
     check ensures joined_back:
       \old(h->links[i].next) != HEAP_NO_PAGE && \old(h->links[i].next) != i ==>
       h->links[\old(h->links[i].next)].prev == \old(h->links[i].prev);
-    check ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i)) ==>
-      LISTS_AGREE(h) && PAGE_UNLISTED(h, i);
+    LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h) && LIST_OF(h, l, i)) ==>
+      LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
  */
 void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
@@ -104,6 +104,8 @@ int32_t heap_pool_take(slab_heap *h);
       (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
                                      : (size_t)(\old(h->pool_count) + 1));
     ensures counts: POOL_GIVE_COUNTS(h, i);
+    LISTS_ENSURES(lists_given, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
+      LISTS_AGREE(h))
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
@@ -160,6 +162,7 @@ void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)))
     COUNTS_ENSURES(pool_agrees,
       \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h))
+    LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -228,6 +231,8 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     COUNTS_ENSURES(pool_agrees, \old(RUN_FREE(h, start, count)) &&
       \old(POOL_COUNTED(h)) ==> POOL_AGREES(h))
     COUNTS_ENSURES(large_bounded, 0 <= LARGE_PAGE_COUNT(h) <= h->npages)
+    LISTS_ENSURES(lists_run, \old(LISTS_AGREE(h) && RUN_FREE(h, start, count)) ==>
+      LISTS_AGREE(h))
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
@@ -256,6 +261,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - \result;
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
     ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
+    LISTS_ENSURES(lists_run_back, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 
