@@ -59,28 +59,43 @@ WP_PAR_offline := 16
 #   set, which a run restricted to some functions does not prove;
 #   api-counts: the allocation paths' page-count clauses of $(PROVED_API)
 #   (COUNTS_ENSURES, spec/heap_spec.h), seen only in that run and in core;
-#   core-lists: the page layer's R28 clauses (LISTS_ENSURES), seen only there.
+#   core-lists: the page layer's R28 clauses (LISTS_ENSURES), seen only there;
+#   api-lists: the same for $(PROVED_API) and the public contracts.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
-# (preprocessor options, if any) and X in WP_RUNS.
+# (preprocessor options, if any) and X in WP_RUNS; for a run of named
+# clauses, WP_PROPS_X (its -wp-prop names) and X in WP_SPLIT_RUNS too,
+# so that make prove-mutants gives it the mutants of its files.
 WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
-# The names of the COUNTS_ENSURES clauses of src/slab.c and of the public
-# contracts it proves, read from the sources so that none is left unproved.
-# (PAREN: a literal parenthesis, which make would count inside $(shell ...))
+# The names of the clauses a run of named clauses proves, read from the
+# sources so that none is left unproved: $(call WP_NAMES,<macro prefix>,<files>)
+# lists every name written as <prefix>_ENSURES(name, ...), _INVARIANT or
+# _ASSERT. (PAREN: a literal parenthesis, which make would count inside
+# $(shell ...).)
 PAREN := (
-WP_COUNTS := $(shell sed -n 's/.*COUNTS_ENSURES[$(PAREN)]\([A-Za-z_0-9]*\),.*/\1/p' src/slab.c spec/slab_api_spec.h | sort -u | paste -sd, -)
-# The names of the page layer's LISTS_ENSURES, LISTS_INVARIANT and LISTS_ASSERT clauses
-# (R28), proved in the run core-lists.
-WP_LISTS := $(shell sed -n 's/.*LISTS_\(ENSURES\|INVARIANT\|ASSERT\)[$(PAREN)]\([A-Za-z_0-9]*\),.*/\2/p' $(PROVED) $(PROVED:.c=.h) | sort -u | paste -sd, -)
-WP_RUNS             = core core-lists api-a api-b api-lemmas api-counts inspect arena
+WP_NAMES = $(shell sed -n 's/.*$(1)_\(ENSURES\|INVARIANT\|ASSERT\)[$(PAREN)]\([A-Za-z_0-9]*\),.*/\2/p' $(2) | sort -u | paste -sd, -)
+# COUNTS_ENSURES of src/slab.c and of the public contracts it proves (R27).
+WP_COUNTS := $(call WP_NAMES,COUNTS,$(PROVED_API) spec/slab_api_spec.h)
+# The page layer's R28 clauses, proved in the run core-lists.
+WP_LISTS := $(call WP_NAMES,LISTS,$(PROVED) $(PROVED:.c=.h))
+# R28 for src/slab.c and the public contracts, proved in the run api-lists.
+WP_LISTS_API := $(call WP_NAMES,LISTS,$(PROVED_API) spec/slab_api_spec.h)
+WP_RUNS             = core core-lists api-a api-b api-lemmas api-counts api-lists inspect arena
+WP_SPLIT_RUNS       = core-lists api-counts api-lists
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
 WP_FILES_core-lists = $(PROVED)
-WP_ARGS_core-lists  = -wp-prop $(WP_LISTS) $(PROVED)
+WP_PROPS_core-lists = $(WP_LISTS)
+WP_ARGS_core-lists  = -wp-prop $(WP_PROPS_core-lists) $(PROVED)
 WP_DEFS_core-lists  = -DSLAB_PROOF_LISTS
 WP_FILES_api-counts = $(PROVED_API)
-WP_ARGS_api-counts  = -wp-prop $(WP_COUNTS) $(PROVED_API)
+WP_PROPS_api-counts = $(WP_COUNTS)
+WP_ARGS_api-counts  = -wp-prop $(WP_PROPS_api-counts) $(PROVED_API)
 WP_DEFS_api-counts  = -DSLAB_PROOF_COUNTS
+WP_FILES_api-lists  = $(PROVED_API)
+WP_PROPS_api-lists  = $(WP_LISTS_API)
+WP_ARGS_api-lists   = -wp-prop $(WP_PROPS_api-lists) $(PROVED_API)
+WP_DEFS_api-lists   = -DSLAB_PROOF_LISTS
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
 WP_FILES_api-b      = $(PROVED_API)
@@ -189,8 +204,8 @@ prove-full: tools-prove
 prove-mutants: tools-prove tools-test
 	python3 proofs/mutants.py --proved "$(PROVED) $(PROVED_API) $(PROVED_INSPECT) $(PROVED_ARENA)" \
 	  --wp-flags '$(WP_FLAGS) -wp-par $(WP_PAR_update)' --only "$(MUTANTS)" \
-	  --counts-files "$(PROVED)" --counts-run-files "$(PROVED_API)" \
-	  --counts-props "$(WP_COUNTS)" \
+	  --counts-files "$(PROVED)" \
+	  $(foreach R,$(WP_SPLIT_RUNS),--split-run $(R) "$(WP_FILES_$(R))" "$(WP_DEFS_$(R))" "$(WP_PROPS_$(R))") \
 	  $(if $(MUTANTS),--out $(BUILD)/MUTANTS-subset.md) \
 	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 

@@ -174,11 +174,12 @@ def main():
     ap.add_argument('--counts-files', default='',
                     help='files whose runs define SLAB_PROOF_COUNTS (the page '
                          'layer: its page-count clauses are proved with the rest)')
-    ap.add_argument('--counts-run-files', default='',
-                    help='files whose page-count clauses a run of their own proves '
-                         '(src/slab.c: the run api-counts)')
-    ap.add_argument('--counts-props', default='',
-                    help='the names of those clauses (-wp-prop of that run)')
+    ap.add_argument('--split-run', nargs=4, action='append', default=[],
+                    metavar=('NAME', 'FILES', 'DEFS', 'PROPS'),
+                    help='a run of named clauses of make prove (core-lists, '
+                         'api-counts, api-lists): its files, preprocessor options '
+                         'and -wp-prop names; a mutant of one of its files that '
+                         'the main proof does not catch is given to it too')
     ap.add_argument('--test-cc', required=True)
     ap.add_argument('--only', default='')
     ap.add_argument('--no-wp', action='store_true',
@@ -209,13 +210,15 @@ def main():
             defs = ' -DSLAB_PROOF_COUNTS' if m['file'] in a.counts_files.split() else ''
             c, text, secs = wp_verdict(m, d, '-cpp-extra-args="-Isrc -Ispec%s" %s'
                                        % (defs, a.wp_flags))
-            if not c and m['file'] in a.counts_run_files.split() and a.counts_props:
-                # the page-count clauses of the function, proved apart
+            for name, files, run_defs, props in a.split_run:
+                if c or m['file'] not in files.split() or not props:
+                    continue
+                # the function's clauses that a run of their own proves
                 c2, text2, secs2 = wp_verdict(
-                    m, d, '-cpp-extra-args="-Isrc -Ispec -DSLAB_PROOF_COUNTS" %s -wp-prop %s'
-                    % (a.wp_flags, a.counts_props), tag='-counts')
+                    m, d, '-cpp-extra-args="-Isrc -Ispec %s" %s -wp-prop %s'
+                    % (run_defs, a.wp_flags, props), tag='-' + name)
                 c, secs = c2, secs + secs2
-                text = '%s; page counts (run api-counts): %s' % (text, text2)
+                text = '%s; run %s: %s' % (text, name, text2)
             wp = ('**caught**: ' + text if c else 'not caught: ' + text, '%.0f s' % secs)
             if c:
                 by.append('proofs')
@@ -245,9 +248,11 @@ def main():
              'marked "-" in the function column names none (those of `src/slab.c` and '
              '`src/slab_inspect.c`, whose functions take too long to re-prove one '
              'mutant at a time: the tests alone judge them). A mutant of '
-             '`src/slab.c` that the function\'s proof does not catch is also given '
-             'to the proof of its page-count clauses (`COUNTS_ENSURES`, the run '
-             '`api-counts` of `make prove`). '
+             'a proved file that the function\'s proof does not catch is also given '
+             'to the runs of `make prove` that prove clauses of its file apart '
+             '(`core-lists`: R28 of the page layer; `api-counts`: the page counts of '
+             '`src/slab.c`; `api-lists`: R28 of `src/slab.c`), one after the other '
+             'until one catches it. '
              'Counted only since 2026-12-02: earlier runs of this script gave WP '
              'the unmutated `src/` (Frama-C resolves a relative file name against '
              '`$PWD`, which the script did not set for the scratch copy), so every '

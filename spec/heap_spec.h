@@ -332,6 +332,13 @@
 #define LISTS_ASSERT(name, ...) assert 1 == 1;
 #endif
 
+/* A call keeps R28: if the page lists agreed with the page states before
+ * it, they still do. What every function of src/slab.c that writes the
+ * lists or the page states ensures, in the run `api-lists` (as
+ * LISTS_ENSURES(lists_kept, ...)); with heap_format making the lists
+ * agree, it is the list half of the heap invariant. */
+#define LISTS_KEPT(h) (\old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+
 /* Page i is of a kind no list holds (a large block's first or tail
  * page): under LISTS_AGREE it has no links and heads no list, so its state
  * can change without a list noticing. */

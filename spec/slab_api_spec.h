@@ -50,6 +50,7 @@
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       ensures LIVE_KEPT(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+      LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -70,6 +71,7 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       ensures HEAP_INV_M(h);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+      LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -96,6 +98,7 @@ void slab_free(slab_heap *h, void *p);
       ensures HEAP_INV_M(h);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+      LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -120,6 +123,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+      LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     behavior misuse:
       assumes IS_HEAP(h) && is_pow2(align) && p != \null && !PTR_LIVE(h, p);
       assigns h->fault_count;
@@ -131,6 +135,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+      LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */

@@ -117,6 +117,12 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i)
     list_unlink(h, l, i);
 }
 
+bool heap_page_unlisted(const slab_heap *h, uint32_t l, int32_t i)
+{
+    return h->links[i].next == HEAP_NO_PAGE &&
+           h->links[i].prev == HEAP_NO_PAGE && h->head[l] != i;
+}
+
 /*
  * After a page was taken off the pool, its new first page must be free
  * (POOL_HEAD_FREE), or the next page taken would be a page in use. In a

@@ -17,9 +17,10 @@
  * The `check ensures` (R24) say the two-way links are kept: the old first
  * page points back at i and no other link changes; and (R28) that a page
  * of l's kind with no links, put first, leaves the lists agreeing with
- * the page states. They are proved here but not given to callers,
- * because the heap invariant does not contain R28 yet (see the README's
- * "Not written yet"). */
+ * the page states. The page layer's main run proves them as `check
+ * ensures`, given to no caller there; the runs that prove R28 of the
+ * callers (core-lists, api-lists: LISTS_CHECK, spec/heap_spec.h) give
+ * them as plain `ensures`. R24's clauses are given to no caller. */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
     assigns h->head[l], h->links[0 .. h->npages - 1];
@@ -37,6 +38,24 @@
       LISTS_AGREE(h))
  */
 void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
+
+/* Is page i on no list: no links, and not the first page of list l? A
+ * page that belongs on l (LIST_OF) and passes this test heads no list at
+ * all while the lists agree with the page states (R28: a first page has
+ * the state and class of its list's kind), so it can be put first on l or
+ * given to the pool as it is; one that fails it is taken off l first.
+ * How a free decides whether its page must be linked or unlinked, rather
+ * than from whether the page was full, which says the same only while the
+ * partial lists hold exactly the class pages with room. O(1). */
+/*@ requires HEAP_SHAPE(h);
+    requires l < HEAP_LISTS && 0 <= i < h->npages;
+    assigns \nothing;
+    ensures \result <==> h->links[i].next == HEAP_NO_PAGE &&
+                         h->links[i].prev == HEAP_NO_PAGE && h->head[l] != i;
+    LISTS_CHECK(lists_alone, LISTS_AGREE(h) && LIST_OF(h, l, i) && \result ==>
+      PAGE_UNLISTED(h, i))
+ */
+bool heap_page_unlisted(const slab_heap *h, uint32_t l, int32_t i);
 
 /* Take page i, which is on list l, off it. The `check ensures` (R24, not
  * given to callers, as for heap_list_push) say its neighbours are joined:
@@ -85,8 +104,8 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
       POOL_HEAD_FREE(h) && h->head[HEAP_POOL] != \result;
     COUNTS_ENSURES(counted, \result != HEAP_NO_PAGE ==>
       h->pool_count == (size_t)(\old(h->pool_count) - 1))
-    check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
-      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
+    LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
+      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
  */
 int32_t heap_pool_take(slab_heap *h);
 
@@ -178,8 +197,8 @@ uint32_t heap_release_empty(slab_heap *h);
     ensures \result == HEAP_NO_PAGE ==> NO_KEPT_EMPTY(h);
     ensures \result == HEAP_NO_PAGE ==> LISTS_UNCHANGED(h, Pre);
     ensures pool_kept: h->head[HEAP_POOL] == \old(h->head[HEAP_POOL]);
-    check ensures lists_agree: \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
-      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result));
+    LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
+      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
  */
 int32_t heap_steal_empty(slab_heap *h);
 

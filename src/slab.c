@@ -135,40 +135,46 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
 /* ---- initialisation ----------------------------------------------------- */
 
 /*
- * heap_pool_give with a contract cut to what heap_format uses: the page
- * counts heap_pool_give also states (R26) are no part of what it
- * promises, and with them among the hypotheses the provers time out on
- * its frame goals, each of which needs only the page's range (its loop
- * assigns took CVC4 8.3 s, and a full re-proof on 2026-12-06 failed it
- * under load). A free, which needs the counts, calls heap_pool_give
- * itself (class_page_moves); a refill that gives back the page it took
- * calls heap_pool_return.
+ * A lemma, as ghost code, for heap_format: when every page is free, the
+ * free pages are all the pages and no page is a large block's. The counts
+ * are sums over the page table, defined page by page; the loop is the
+ * induction the provers do not do.
  */
-/*@ requires HEAP_SHAPE(h) && 0 <= i < h->npages;
-    assigns h->head[HEAP_POOL], h->pool_count, h->meta[i].state,
-            h->links[0 .. h->npages - 1];
-    ensures HEAP_SHAPE(h);
-    ensures h->meta[i].state == PAGE_FREE;
- */
-SLAB_COLD static void pool_give_uncounted(slab_heap *h, int32_t i)
-{
-    heap_pool_give(h, i);
-}
+/*@ ghost
+  /@ requires HEAP_MEM(h);
+     requires \forall integer k; 0 <= k < h->npages ==> h->meta[k].state == PAGE_FREE;
+     assigns \nothing;
+     ensures FREE_PAGE_COUNT(h) == h->npages && LARGE_PAGE_COUNT(h) == 0;
+   @/
+  static void all_free_counts(const slab_heap *h)
+  {
+    int64_t k = 0;
+    /@ loop invariant 0 <= k <= h->npages;
+       loop invariant free_pages_below(h, k) == k;
+       loop invariant large_pages_below(h, k) == 0;
+       loop assigns k;
+       loop variant h->npages - k;
+     @/
+    while (k < h->npages) {
+      k++;
+    }
+  }
+*/
 
 /*
  * The bookkeeping of a new heap (slab_init in slab_edge.c has set its
- * geometry): first every page free and unlinked, so the shape invariant
- * holds, then every page into the pool, highest first, so the pool hands
- * out low pages first. O(pages).
+ * geometry): every page free, every list empty but the pool, which holds
+ * every page in address order, so the pool hands out low pages first. The
+ * pool list is written out directly (page k links to k - 1 and k + 1),
+ * which makes it plain that the lists agree with the page states (R28)
+ * and that the page counters agree with the page table (R27) from the
+ * start: every later call keeps both. O(pages).
  */
 void heap_format(slab_heap *h)
 {
     uint32_t n = (uint32_t)h->npages;
     //@ assert n == h->npages;
-    h->head[HEAP_POOL] = HEAP_NO_PAGE;
-    h->pool_count = 0u;
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
-        loop invariant h->head[HEAP_POOL] == HEAP_NO_PAGE;
         loop invariant \forall integer k; 0 <= k < c ==>
           h->empty[k] == HEAP_NO_PAGE;
         loop invariant \forall integer l; 1 <= l <= c ==>
@@ -180,6 +186,8 @@ void heap_format(slab_heap *h)
         h->head[HEAP_CLASS(c)] = HEAP_NO_PAGE;
         h->empty[c] = HEAP_NO_PAGE;
     }
+    h->head[HEAP_POOL] = 0;
+    h->pool_count = n;
     h->bytes_used = 0u;
     h->bytes_peak = 0u;
     h->large_pages = 0u;
@@ -195,10 +203,13 @@ void heap_format(slab_heap *h)
     /*@ loop invariant 0 <= i <= n;
         loop invariant ROUTES_KEPT(h, Filled);
         loop invariant \forall integer k; 0 <= k < i ==>
-          h->meta[k].state == PAGE_FREE &&
-          h->links[k].next == HEAP_NO_PAGE && h->links[k].prev == HEAP_NO_PAGE;
+          h->meta[k].state == PAGE_FREE;
+        loop invariant pool_links: \forall integer k; 0 <= k < i ==>
+          h->links[k].next == (k + 1 < n ? k + 1 : HEAP_NO_PAGE) &&
+          h->links[k].prev == (k > 0 ? k - 1 : HEAP_NO_PAGE);
         loop invariant lists_cleared:
-          (\forall integer l; 0 <= l < HEAP_LISTS ==>
+          h->head[HEAP_POOL] == 0 &&
+          (\forall integer l; 1 <= l < HEAP_LISTS ==>
              h->head[l] == HEAP_NO_PAGE) &&
           (\forall integer k; 0 <= k < SLAB_NUM_CLASSES ==>
              h->empty[k] == HEAP_NO_PAGE);
@@ -215,23 +226,11 @@ void heap_format(slab_heap *h)
         m->cls = 0u;
         m->run = 0u;
         m->state = (uint8_t)PAGE_FREE;
-        h->links[i].next = HEAP_NO_PAGE;
-        h->links[i].prev = HEAP_NO_PAGE;
-    }
-    /*@ loop invariant 0 <= i <= n;
-        loop invariant HEAP_INV_M(h);
-        loop invariant ROUTES_KEPT(h, Filled);
-        loop invariant \forall integer k; 0 <= k < n ==>
-          h->meta[k].state == PAGE_FREE;
-        loop assigns i, h->head[HEAP_POOL], h->pool_count,
-                h->meta[0 .. n - 1], h->links[0 .. n - 1];
-        loop variant i;
-     */
-    for (uint32_t i = n; i > 0u; i--) {
-        uint32_t k = i - 1u;
-        pool_give_uncounted(h, (int32_t)k);
+        h->links[i].next = i + 1u < n ? (int32_t)(i + 1u) : HEAP_NO_PAGE;
+        h->links[i].prev = i > 0u ? (int32_t)(i - 1u) : HEAP_NO_PAGE;
     }
     h->magic = HEAP_MAGIC;
+    //@ ghost all_free_counts(h);
     //@ assert kept: ROUTES_KEPT(h, Filled);
     //@ assert routes: HEAP_ROUTES(h);
 }
@@ -306,6 +305,8 @@ typedef struct heap_spot {
       FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - STATE_FREE(\old(h->meta[i].state)) &&
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old(h->meta[i].state)))
     COUNTS_ENSURES(counts_bounded, 0 <= FREE_PAGE_COUNT(h))
+    LISTS_ENSURES(lists_formatted, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
+      LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -394,6 +395,8 @@ SLAB_COLD static void refill_refuse(slab_heap *h, uint32_t c)
       NO_PAGE_LISTED(h) && LISTS_UNCHANGED(h, Pre);
     COUNTS_ENSURES(counts_taken, \result != HEAP_NO_PAGE && \old(PAGE_COUNTS_AGREE(h)) ==>
       TAKEN_COUNTS(h, \result))
+    LISTS_ENSURES(lists_taken, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
+      (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
  */
 SLAB_COLD static int32_t refill_take(slab_heap *h)
 {
@@ -427,6 +430,8 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
             h->meta[i].used == 0 && h->head[HEAP_CLASS(c)] == i;
     ensures LIVE_KEPT_BUT(h, i, Pre);
     COUNTS_ENSURES(counts_installed, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_installed, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
+      LISTS_AGREE(h))
  */
 SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -461,6 +466,7 @@ SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -544,6 +550,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     ensures h->oom_count != \old(h->oom_count) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -575,6 +582,7 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
             h->meta[i].size == slab_class_size[c];
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 {
@@ -583,6 +591,10 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     if (h->meta[i].used == 0u && h->empty[c] == i) {
         h->empty[c] = HEAP_NO_PAGE;
     }
+    /* For the provers (R28): the class's kept-page slot has the memory
+     * type of the page links and list heads; writing it left them as they
+     * were. Shown here, with the one write in view. */
+    //@ LISTS_ASSERT(lists_unkept, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
     off = class_take(h, i, &repaired);
     if (page_is_full(&h->meta[i])) {
         heap_list_unlink(h, HEAP_CLASS(c), i);
@@ -608,6 +620,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -633,6 +646,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     ensures h->oom_count == \old(h->oom_count);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
@@ -653,6 +667,7 @@ SLAB_COLD static void large_make_room(slab_heap *h)
     ensures h->meta[start].state == PAGE_LARGE && h->meta[start].run == count;
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 {
@@ -678,6 +693,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures SPOT_REFUSED(h) ==> \at(NO_ROOM_LARGE(h, size, align), Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -729,6 +745,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -762,6 +779,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     ensures SPOT_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -787,7 +805,11 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
 /*
  * After a free in page i of class c, the page became empty or stopped
  * being full: put it where it now belongs (partial list, the class's kept
- * empty page, or the pool). Off the hot path.
+ * empty page, or the pool). Off the hot path. Whether the page is on its
+ * class's list is asked of the links (heap_page_unlisted), not inferred
+ * from whether it was full: the two agree in a heap only the library
+ * wrote, and asking keeps the lists agreeing with the page states (R28)
+ * whatever the page's counts say.
  */
 /*@ requires HEAP_INV_M(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
@@ -803,25 +825,35 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
     ensures h->meta[i].used > 0 ==> h->meta[i].state == \old(h->meta[i].state);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) &&
             \old(h->meta[i].state) == PAGE_CLASS ==> PAGE_COUNTS_AGREE(h);
+    LISTS_ENSURES(lists_kept, \old(LISTS_AGREE(h)) &&
+      \old(h->meta[i].state) == PAGE_CLASS && \old(h->meta[i].cls) == c ==>
+      LISTS_AGREE(h))
  */
-SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
-                                       bool was_full)
+SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
 {
     const page_meta *m = &h->meta[i];
+    bool unlisted = heap_page_unlisted(h, HEAP_CLASS(c), i);
     if (m->used == 0u) {
         if (h->empty[c] == HEAP_NO_PAGE) {
             /* Keep it, on the partial list, as the class's empty page. */
-            if (was_full && h->head[HEAP_CLASS(c)] != i) {
+            h->empty[c] = i;
+            /* For the provers (R28): the slot has the memory type of the
+             * links and list heads; this write left them as they were
+             * (shown before the push, with the one write in view). */
+            //@ LISTS_ASSERT(lists_kept_empty, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+            if (unlisted) {
                 heap_list_push(h, HEAP_CLASS(c), i);
             }
-            h->empty[c] = i;
         } else {
-            if (!was_full) {
+            if (!unlisted) {
                 heap_list_unlink(h, HEAP_CLASS(c), i);
             }
+            /* For the provers (R28): either way the page is now on no
+             * list, which giving it to the pool needs. */
+            //@ LISTS_ASSERT(lists_off, \at(LISTS_AGREE(h) && h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c, Pre) ==> LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
             heap_pool_give(h, i);
         }
-    } else if (was_full && h->head[HEAP_CLASS(c)] != i) {
+    } else if (unlisted) {
         heap_list_push(h, HEAP_CLASS(c), i);
     } else {
         /* still on the partial list, where it was */
@@ -848,6 +880,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c,
               h->meta[i].state == PAGE_FREE;
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -879,7 +912,7 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
      * no page counter. */
     //@ assert counts_kept: \at(PAGE_COUNTS_AGREE(h), Pre) ==> PAGE_COUNTS_AGREE(h);
     if (m->used == 0u || was_full) {
-        class_page_moves(h, i, c, was_full);
+        class_page_moves(h, i, c);
     }
     /* For the provers: FREE_FRAME's first clause (a block live now was
      * live before), for the other pages and for page i apart; proved in
@@ -898,6 +931,7 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     ensures h->meta[i].state == PAGE_FREE;
     ensures FREE_FRAME(h, i, 0);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
@@ -922,6 +956,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     ensures !live_at(h, i, off);
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
                                             uint32_t off)
@@ -939,6 +974,7 @@ static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
     ensures !live_at(h, i, off);
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -973,6 +1009,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
     REFUSED_ONLY_WITHOUT_ROOM(PTR_REFUSED(h), h, size, align);
     ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
+    LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)

@@ -57,7 +57,9 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
 /* Provided by src/slab.c for slab_init: with the geometry set (npages,
  * pages, meta, links, base, span) and the class table checked
  * (layout_table_ok), make every page free, put them all in
- * the pool, and clear every list, counter, hook and lock. */
+ * the pool, and clear every list, counter, hook and lock. The page lists
+ * then agree with the page states (R28) and the page counters with the
+ * page table (R27): every later call keeps both. */
 /*@ requires \valid(h);
     requires 0 < h->npages <= HEAP_MAX_PAGES;
     requires \valid(h->meta + (0 .. h->npages - 1));
@@ -80,6 +82,8 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
     ensures \forall integer i; 0 <= i < h->npages ==>
               h->meta[i].state == PAGE_FREE;
     ensures h->bytes_used == 0 && h->large_pages == 0;
+    ensures lists: LISTS_AGREE(h);
+    ensures counts: PAGE_COUNTS_AGREE(h);
  */
 void heap_format(slab_heap *h);
 

@@ -1279,6 +1279,58 @@ static void test_lists_agree_through_page_moves(void **state)
     assert_true(slab_check(h));
 }
 
+/* A free decides whether its page must be linked or unlinked by asking
+ * the links (heap_page_unlisted), not by whether the page was full: the
+ * two agree unless a write from outside left a full page on its class's
+ * list. Here one is left there, linked after another page of its class;
+ * a free that empties it must take it off the list before giving it to
+ * the pool, and a free that leaves it in use must not put it first a
+ * second time. Either way the lists keep agreeing with the page states
+ * (R28) and the heap check passes. */
+static void test_full_page_left_on_list(void **state)
+{
+    slab_heap *h = F->h;
+    void *a = slab_alloc(h, SLAB_PAGE_SIZE, 1); /* one block per page */
+    void *b = slab_alloc(h, SLAB_PAGE_SIZE, 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    int32_t pa = page_of(h, a);
+    int32_t pb = page_of(h, b);
+    slab_free(h, b); /* b's page is now the class's kept empty page */
+    assert_int_equal(h->links[pa].prev, HEAP_NO_PAGE);
+    h->links[pb].next = pa; /* a's full page left on the list after it */
+    h->links[pa].prev = pb;
+    assert_true(lists_agree(h));
+    slab_free(h, a); /* empties a's page: to the pool, off the list */
+    assert_true(lists_agree(h));
+    assert_int_equal(h->meta[pa].state, PAGE_FREE);
+    assert_int_equal(h->links[pb].next, HEAP_NO_PAGE);
+    assert_int_equal(h->head[HEAP_POOL], pa);
+    assert_true(slab_check(h));
+
+    void *x1 = slab_alloc(h, 2048, 1); /* two blocks per page */
+    void *x2 = slab_alloc(h, 2048, 1);
+    void *y = slab_alloc(h, 2048, 1);
+    assert_non_null(x1);
+    assert_non_null(x2);
+    assert_non_null(y);
+    int32_t px = page_of(h, x1);
+    int32_t py = page_of(h, y);
+    assert_int_equal(page_of(h, x2), px); /* full, off the list */
+    assert_int_equal(h->links[px].prev, HEAP_NO_PAGE);
+    h->links[py].next = px; /* left on the list after y's page */
+    h->links[px].prev = py;
+    assert_true(lists_agree(h));
+    slab_free(h, x1); /* still in use: stays where it is */
+    assert_true(lists_agree(h));
+    assert_int_equal(h->links[py].next, px);
+    assert_int_equal(h->links[px].prev, py);
+    slab_free(h, x2);
+    slab_free(h, y);
+    assert_true(lists_agree(h));
+    assert_true(slab_check(h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1312,6 +1364,7 @@ int main(void)
         cmocka_unit_test(test_heap_arena_layout_contract),
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
         cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
+        cmocka_unit_test_setup(test_full_page_left_on_list, setup),
         cmocka_unit_test_setup(test_pool_next_page_in_use, setup),
         cmocka_unit_test_setup(test_pool_first_page_self_link, setup),
     };
