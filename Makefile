@@ -205,7 +205,7 @@ prove-mutants: tools-prove tools-test
 	python3 proofs/mutants.py --proved "$(PROVED) $(PROVED_API) $(PROVED_INSPECT) $(PROVED_ARENA)" \
 	  --wp-flags '$(WP_FLAGS) -wp-par $(WP_PAR_update)' --only "$(MUTANTS)" \
 	  --counts-files "$(PROVED)" \
-	  $(foreach R,$(WP_SPLIT_RUNS),--split-run $(R) "$(WP_FILES_$(R))" "$(WP_DEFS_$(R))" "$(WP_PROPS_$(R))") \
+	  $(foreach R,$(WP_SPLIT_RUNS),--split-run="$(R)|$(WP_FILES_$(R))|$(WP_DEFS_$(R))|$(WP_PROPS_$(R))") \
 	  $(if $(MUTANTS),--out $(BUILD)/MUTANTS-subset.md) \
 	  --test-cc "$(CC) $(WARN) -Wno-unused -O1 -g $(SAN) -Isrc"
 

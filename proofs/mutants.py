@@ -132,7 +132,7 @@ def wp_verdict(m, d, wp_flags, tag=''):
     open(os.path.join(d, 'wp%s.log' % tag), 'w').write(' '.join(shlex.quote(c) for c in cmd) + '\n' + text)
     got = re.findall(r'Proved goals:\s+(\d+)\s*/\s*(\d+)', text)
     failed_smoke = len(re.findall(r'\[Failed\] Smoke-test', text))
-    if not got and 'No proof obligations' in text:
+    if not got and ('No proof obligations' in text or 'No goal generated' in text):
         return False, 'no goal selected', time.time() - t0
     if not got:
         # a mutant that Frama-C rejects (a parse or typing error) is caught
@@ -174,12 +174,14 @@ def main():
     ap.add_argument('--counts-files', default='',
                     help='files whose runs define SLAB_PROOF_COUNTS (the page '
                          'layer: its page-count clauses are proved with the rest)')
-    ap.add_argument('--split-run', nargs=4, action='append', default=[],
-                    metavar=('NAME', 'FILES', 'DEFS', 'PROPS'),
+    ap.add_argument('--split-run', action='append', default=[],
+                    metavar='NAME|FILES|DEFS|PROPS',
                     help='a run of named clauses of make prove (core-lists, '
-                         'api-counts, api-lists): its files, preprocessor options '
-                         'and -wp-prop names; a mutant of one of its files that '
-                         'the main proof does not catch is given to it too')
+                         'api-counts, api-lists): its name, files, preprocessor '
+                         'options and -wp-prop names, joined by "|" (one argument, '
+                         'written --split-run=..., since DEFS starts with a dash); '
+                         'a mutant of one of its files that the main proof does not '
+                         'catch is given to it too')
     ap.add_argument('--test-cc', required=True)
     ap.add_argument('--only', default='')
     ap.add_argument('--no-wp', action='store_true',
@@ -210,7 +212,7 @@ def main():
             defs = ' -DSLAB_PROOF_COUNTS' if m['file'] in a.counts_files.split() else ''
             c, text, secs = wp_verdict(m, d, '-cpp-extra-args="-Isrc -Ispec%s" %s'
                                        % (defs, a.wp_flags))
-            for name, files, run_defs, props in a.split_run:
+            for name, files, run_defs, props in (r.split('|') for r in a.split_run):
                 if c or m['file'] not in files.split() or not props:
                     continue
                 # the function's clauses that a run of their own proves
