@@ -60,7 +60,9 @@ WP_PAR_offline := 16
 #   api-counts: the allocation paths' page-count clauses of $(PROVED_API)
 #   (COUNTS_ENSURES, spec/heap_spec.h), seen only in that run and in core;
 #   core-lists: the page layer's R28 clauses (LISTS_ENSURES), seen only there;
-#   api-lists: the same for $(PROVED_API) and the public contracts.
+#   api-lists: the same for $(PROVED_API) and the public contracts;
+#   core-marks, api-marks: R23 in the heap invariant (MARKS_ENSURES,
+#   spec/page_spec.h), the same way for the page layer and $(PROVED_API).
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS; for a run of named
 # clauses, WP_PROPS_X (its -wp-prop names) and X in WP_SPLIT_RUNS too,
@@ -79,8 +81,12 @@ WP_COUNTS := $(call WP_NAMES,COUNTS,$(PROVED_API) spec/slab_api_spec.h)
 WP_LISTS := $(call WP_NAMES,LISTS,$(PROVED) $(PROVED:.c=.h))
 # R28 for src/slab.c and the public contracts, proved in the run api-lists.
 WP_LISTS_API := $(call WP_NAMES,LISTS,$(PROVED_API) spec/slab_api_spec.h)
-WP_RUNS             = core core-lists api-a api-b api-lemmas api-counts api-lists inspect arena
-WP_SPLIT_RUNS       = core-lists api-counts api-lists
+# R23 in the heap invariant: the page layer's clauses, proved in the run
+# core-marks, and those of src/slab.c and the public contracts, in api-marks.
+WP_MARKS := $(call WP_NAMES,MARKS,$(PROVED) $(PROVED:.c=.h))
+WP_MARKS_API := $(call WP_NAMES,MARKS,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
+WP_RUNS             = core core-lists core-marks api-a api-b api-lemmas api-counts api-lists api-marks inspect arena
+WP_SPLIT_RUNS       = core-lists core-marks api-counts api-lists api-marks
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
@@ -88,6 +94,14 @@ WP_FILES_core-lists = $(PROVED)
 WP_PROPS_core-lists = $(WP_LISTS)
 WP_ARGS_core-lists  = -wp-prop $(WP_PROPS_core-lists) $(PROVED)
 WP_DEFS_core-lists  = -DSLAB_PROOF_LISTS
+WP_FILES_core-marks = $(PROVED)
+WP_PROPS_core-marks = $(WP_MARKS)
+WP_ARGS_core-marks  = -wp-prop $(WP_PROPS_core-marks) $(PROVED)
+WP_DEFS_core-marks  = -DSLAB_PROOF_MARKS
+WP_FILES_api-marks  = $(PROVED_API)
+WP_PROPS_api-marks  = $(WP_MARKS_API)
+WP_ARGS_api-marks   = -wp-prop $(WP_PROPS_api-marks) $(PROVED_API)
+WP_DEFS_api-marks   = -DSLAB_PROOF_MARKS
 WP_FILES_api-counts = $(PROVED_API)
 WP_PROPS_api-counts = $(WP_COUNTS)
 WP_ARGS_api-counts  = -wp-prop $(WP_PROPS_api-counts) $(PROVED_API)

@@ -339,6 +339,17 @@
  * agree, it is the list half of the heap invariant. */
 #define LISTS_KEPT(h) (\old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
 
+/* R23 in the heap invariant: every class page's counts agree with its
+ * bitmap (page_counted, spec/page_spec.h). A free page's or a large
+ * block's entry is not read as a class page's, so it may hold anything.
+ * Proved in the runs core-marks and api-marks (MARKS_ENSURES,
+ * spec/page_spec.h): heap_format leaves no class page, and every call
+ * keeps it (MARKS_KEPT), so it holds at every call. */
+#define PAGES_COUNTED(h)                                                     \
+    (\forall integer i_; 0 <= i_ < (h)->npages &&                            \
+       (h)->meta[i_].state == PAGE_CLASS ==> page_counted(&(h)->meta[i_]))
+#define MARKS_KEPT(h) (\old(PAGES_COUNTED(h)) ==> PAGES_COUNTED(h))
+
 /* Page i is of a kind no list holds (a large block's first or tail
  * page): under LISTS_AGREE it has no links and heads no list, so its state
  * can change without a list noticing. */

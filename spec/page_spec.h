@@ -172,4 +172,31 @@
       blocks(\at(m->size, L), \at(m->carved, L));
 */
 
+/*
+ * R23 in the heap invariant: every class page's counts agree with its
+ * bitmap (PAGES_COUNTED, spec/heap_spec.h). The page functions prove that
+ * they make or keep page_counted as `check ensures` in the page layer's
+ * main run (given to no caller: as plain ensures, their extra facts made
+ * goals of src/slab.c that need none of them time out). Every function
+ * that writes a page's counts, bitmap or state is proved to keep
+ * PAGES_COUNTED in runs of their own, `core-marks` and `api-marks`
+ * (Makefile), which define SLAB_PROOF_MARKS and prove only the clauses
+ * and loop invariants written with these macros (their names start with
+ * marks_), the way R28 is proved (LISTS_ENSURES, spec/heap_spec.h). The
+ * other runs do not see them, so their goals are as they were. MARKS_CHECK
+ * is a clause the main run proves as `check ensures` and the marks runs
+ * give to callers.
+ */
+#ifdef SLAB_PROOF_MARKS
+#define MARKS_ENSURES(name, ...) ensures name: __VA_ARGS__;
+#define MARKS_INVARIANT(name, ...) loop invariant name: __VA_ARGS__;
+#define MARKS_CHECK(name, ...) ensures name: __VA_ARGS__;
+#define MARKS_ASSERT(name, ...) assert name: __VA_ARGS__;
+#else
+#define MARKS_ENSURES(name, ...)
+#define MARKS_INVARIANT(name, ...)
+#define MARKS_CHECK(name, ...) check ensures name: __VA_ARGS__;
+#define MARKS_ASSERT(name, ...) assert 1 == 1;
+#endif
+
 #endif /* PAGE_SPEC_H */

@@ -51,6 +51,7 @@
       ensures LIVE_KEPT(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -72,6 +73,7 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -99,6 +101,7 @@ void slab_free(slab_heap *h, void *p);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -124,6 +127,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     behavior misuse:
       assumes IS_HEAP(h) && is_pow2(align) && p != \null && !PTR_LIVE(h, p);
       assigns h->fault_count;
@@ -136,6 +140,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */

@@ -341,6 +341,7 @@ static void empty_clear(slab_heap *h, uint32_t c)
       POOL_HEAD_FREE(h) &&
       h->pool_count == \old(h->pool_count) + (\result ? 1 : 0);
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static bool heap_release_class(slab_heap *h, uint32_t c)
 {
@@ -381,6 +382,7 @@ uint32_t heap_release_empty(slab_heap *h)
           \at(POOL_HEAD_FREE(h) && h->pool_count <= h->npages, Pre) ==>
           POOL_HEAD_FREE(h) && h->pool_count == \at(h->pool_count, Pre) + moved;
         LISTS_INVARIANT(lists_released, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+        MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
@@ -545,6 +547,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
           LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) + k;
         LISTS_INVARIANT(lists_run, \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
           LISTS_AGREE(h))
+        MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
@@ -596,6 +599,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant large_bounded: 0 <= LARGE_PAGE_COUNT(h);
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
         LISTS_INVARIANT(lists_run_back, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+        MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],
                 h->links[0 .. h->npages - 1];

@@ -182,6 +182,7 @@ void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
     COUNTS_ENSURES(pool_agrees,
       \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h))
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -252,6 +253,7 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     COUNTS_ENSURES(large_bounded, 0 <= LARGE_PAGE_COUNT(h) <= h->npages)
     LISTS_ENSURES(lists_run, \old(LISTS_AGREE(h) && RUN_FREE(h, start, count)) ==>
       LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
@@ -281,6 +283,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
     ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
     LISTS_ENSURES(lists_run_back, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 

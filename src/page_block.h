@@ -107,7 +107,7 @@ PAGE_API bool page_bit(const page_meta *m, uint32_t g);
     ensures m->size == size;
     ensures m->carved == 0 && m->nfree == 0 && m->used == 0;
     ensures \forall integer g; 0 <= g < PAGE_GRANULES ==> !bit_set(m, g);
-    check ensures page_counted(m);
+    MARKS_CHECK(counted, page_counted(m))
  */
 PAGE_API void page_format(page_meta *m, uint16_t size);
 
@@ -127,7 +127,7 @@ PAGE_API void page_format(page_meta *m, uint16_t size);
             m->bits[0 .. SLAB_BITMAP_WORDS - 1], *repaired,
             words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
-    check ensures counts_kept: page_counted{Old}(m) ==> page_counted(m);
+    MARKS_CHECK(counts_kept, page_counted{Old}(m) ==> page_counted(m))
     ensures m->size == \old(m->size);
     behavior full:
       assumes page_full(m);
@@ -172,7 +172,7 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
     assigns m->head, m->nfree, m->used, m->bits[0 .. SLAB_BITMAP_WORDS - 1],
             words[0 .. SLAB_PAGE_WORDS - 1];
     ensures PAGE_OK(m);
-    check ensures counts_kept: page_counted{Old}(m) ==> page_counted(m);
+    MARKS_CHECK(counts_kept, page_counted{Old}(m) ==> page_counted(m))
     ensures counted: !\result ==> m->used == \old(m->used) - 1 &&
                      m->nfree == \old(m->nfree) + 1 && m->head == off;
     ensures rebuilt: \result ==> \old(m->used) == 1;

@@ -307,6 +307,7 @@ typedef struct heap_spot {
     COUNTS_ENSURES(counts_bounded, 0 <= FREE_PAGE_COUNT(h))
     LISTS_ENSURES(lists_formatted, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -432,6 +433,7 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
     COUNTS_ENSURES(counts_installed, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_installed, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -467,6 +469,7 @@ SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -510,6 +513,7 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     ensures HEAP_INV_M(h);
     ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
     ensures LIVE_KEPT(h, Pre);
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
 {
@@ -524,6 +528,10 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert others_bits: \forall integer q; 0 <= q < h->npages && q != i ==> bits_unchanged{Pre, Here}(&h->meta[q]);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    /* For the provers (R23): page i's counts follow its bitmap still
+     * (page_take), the other pages' entries are as they were. */
+    //@ MARKS_ASSERT(marks_page, page_counted{Pre}(&h->meta[i]) ==> page_counted(&h->meta[i]))
+    //@ MARKS_ASSERT(marks_others, \forall integer q; 0 <= q < h->npages && q != i ==> page_counted{Pre}(&h->meta[q]) ==> page_counted(&h->meta[q]))
     return off;
 }
 
@@ -551,6 +559,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -583,6 +592,7 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 {
@@ -621,6 +631,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -647,6 +658,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
@@ -668,6 +680,7 @@ SLAB_COLD static void large_make_room(slab_heap *h)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 {
@@ -694,6 +707,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -746,6 +760,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -780,6 +795,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -828,6 +844,7 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
     LISTS_ENSURES(lists_kept, \old(LISTS_AGREE(h)) &&
       \old(h->meta[i].state) == PAGE_CLASS && \old(h->meta[i].cls) == c ==>
       LISTS_AGREE(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -881,6 +898,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -899,6 +917,10 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
      * page keeps its fields and hence page_ok. */
     //@ assert others: PAGES_KEPT_BUT(h, i, Pre);
     //@ assert \forall integer q; 0 <= q < h->npages && q != i ==> page_ok{Pre}(&h->meta[q]) ==> page_ok(&h->meta[q]);
+    /* For the provers (R23): page i's counts follow its bitmap still
+     * (page_give), the other pages' entries are as they were. */
+    //@ MARKS_ASSERT(marks_page, page_counted{Pre}(&h->meta[i]) ==> page_counted(&h->meta[i]))
+    //@ MARKS_ASSERT(marks_others, \forall integer q; 0 <= q < h->npages && q != i ==> page_counted{Pre}(&h->meta[q]) ==> page_counted(&h->meta[q]))
     /* For the provers: two block starts of a page are a block apart, so
      * they own different granules (FREE_FRAME: the other blocks of page i
      * keep their allocated bits). */
@@ -932,6 +954,7 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     ensures FREE_FRAME(h, i, 0);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
@@ -957,6 +980,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
                                             uint32_t off)
@@ -975,6 +999,7 @@ static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -1010,6 +1035,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
     ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)

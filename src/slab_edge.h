@@ -84,6 +84,7 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
     ensures h->bytes_used == 0 && h->large_pages == 0;
     ensures lists: LISTS_AGREE(h);
     ensures counts: PAGE_COUNTS_AGREE(h);
+    MARKS_ENSURES(marks_formatted, PAGES_COUNTED(h))
  */
 void heap_format(slab_heap *h);
 
