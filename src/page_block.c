@@ -244,7 +244,17 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired)
                 m->head = (uint16_t)link;
             } else {
                 //@ assert block_start(m, off) && bit_set(m, granule(off));
+                /* For the provers: the bitmap counts one block more than
+                 * at entry (marks_one_more above), and the rebuild takes
+                 * the count from it (used_one_more). */
+                /*@ assert marks_more: marks(PAGE_BITS(m), m->size, m->carved) ==
+                      marks(PAGE_BITS_AT(m, Pre), \at(m->size, Pre), \at(m->carved, Pre)) + 1; */
                 page_rebuild(m, words);
+                /*@ assert marks_more_kept: marks(PAGE_BITS(m), m->size, m->carved) ==
+                      marks(PAGE_BITS_AT(m, Pre), \at(m->size, Pre), \at(m->carved, Pre)) + 1; */
+                //@ assert rebuilt_used: m->used == marks(PAGE_BITS(m), m->size, m->carved);
+                /*@ assert rebuilt_more: page_counted{Pre}(m) ==>
+                      m->used == \at(m->used, Pre) + 1; */
                 //@ assert bit_set(m, granule(off)) && block_start(m, off);
                 *repaired = true;
             }
@@ -288,7 +298,22 @@ PAGE_API bool page_give(page_meta *m, uint32_t *words, uint32_t off)
               \forall integer g; 0 <= g < PAGE_GRANULES &&
                 g != granule(off) ==> (bit_set(m, g) <==> bit_set{Pre}(m, g));
          */
+        /* The bitmap before counts one block more than now: with counts
+         * that agreed with it, the rebuilt count is one less than before
+         * (used_one_less), as on the common path. What page_rebuild
+         * needs is stated first, before the count's recursive definition
+         * comes into the provers' context. */
+        //@ assert rebuild_ready: page_shape(m) && bits_past_carved_clear(m);
+        /*@ ghost marks_one_more(PAGE_BITS_C(m), PAGE_GHOST_SAVED, m->size,
+                                 off, m->carved); */
+        /*@ assert marks_less: marks(PAGE_BITS(m), m->size, m->carved) + 1 ==
+              marks(PAGE_BITS_AT(m, Pre), \at(m->size, Pre), \at(m->carved, Pre)); */
         page_rebuild(m, words);
+        /*@ assert marks_less_kept: marks(PAGE_BITS(m), m->size, m->carved) + 1 ==
+              marks(PAGE_BITS_AT(m, Pre), \at(m->size, Pre), \at(m->carved, Pre)); */
+        //@ assert rebuilt_used: m->used == marks(PAGE_BITS(m), m->size, m->carved);
+        /*@ assert rebuilt_less: page_counted{Pre}(m) ==>
+              m->used == \at(m->used, Pre) - 1; */
         return true;
     }
     /* For the provers: the postconditions other than the count, stated

@@ -142,6 +142,8 @@ PAGE_API void page_format(page_meta *m, uint16_t size);
       ensures was_free: !bit_set{Old}(m, granule(\result));
       ensures now_live: bit_set(m, granule(\result));
       ensures counted: *repaired == \false ==> m->used == \old(m->used) + 1;
+      MARKS_CHECK(used_one_more,
+        page_counted{Old}(m) ==> m->used == \old(m->used) + 1)
       ensures in_use: m->used > 0;
       ensures carved_grows: m->carved >= \old(m->carved);
       ensures others_kept: \forall integer o; 0 <= o < SLAB_PAGE_SIZE &&
@@ -176,6 +178,8 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
     ensures counted: !\result ==> m->used == \old(m->used) - 1 &&
                      m->nfree == \old(m->nfree) + 1 && m->head == off;
     ensures rebuilt: \result ==> \old(m->used) == 1;
+    MARKS_CHECK(used_one_less,
+      page_counted{Old}(m) ==> m->used == \old(m->used) - 1)
     ensures !bit_set(m, granule(off));
     ensures \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));
