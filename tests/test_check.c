@@ -814,6 +814,42 @@ static void test_page_give_checks_bitmap(void **state)
     assert_false(repaired);
 }
 
+/* R23's exact steps (used_one_more, used_one_less, src/page_block.h):
+ * on a page whose counts agree with its bitmap, a take or a give that has
+ * to rebuild the free list still moves the count of blocks in use by
+ * exactly one. The give: a stray mark inside a block (not at a block
+ * start, so the counts still agree) makes the last free rebuild. The
+ * take: a bad link in the popped block makes it rebuild. */
+static void test_rebuild_moves_count_by_one(void **state)
+{
+    static uint32_t words[SLAB_PAGE_WORDS];
+    page_meta m;
+    bool repaired = false;
+    (void)state;
+    page_format(&m, 64u);
+    assert_int_equal(page_take(&m, words, &repaired), 0);
+    m.bits[0] |= 1u << 1; /* granule 1: inside block 0, no block start */
+    assert_true(page_give(&m, words, 0u)); /* rebuilt: the mark is left */
+    assert_int_equal(m.used, 0);
+    assert_int_equal(m.nfree, 1);
+    assert_int_equal(page_status(&m, 0u), PAGE_BLOCK_FREE);
+
+    page_format(&m, 64u);
+    assert_int_equal(page_take(&m, words, &repaired), 0);
+    assert_int_equal(page_take(&m, words, &repaired), 64);
+    assert_int_equal(page_take(&m, words, &repaired), 128);
+    assert_false(page_give(&m, words, 64u));
+    assert_false(page_give(&m, words, 128u)); /* list: 128 -> 64 */
+    assert_int_equal(m.used, 1);
+    words[128u / 4u] = 5u; /* the link in block 128: no block starts at 5 */
+    assert_int_equal(page_take(&m, words, &repaired), 128);
+    assert_true(repaired);
+    assert_int_equal(m.used, 2);
+    assert_int_equal(m.nfree, 1);
+    assert_int_equal(page_status(&m, 64u), PAGE_BLOCK_FREE);
+    assert_int_equal(page_status(&m, 128u), PAGE_BLOCK_LIVE);
+}
+
 /* The same disagreement met by slab_free: the count of blocks in use of
  * a class page lowered to one by a stray write while six are live. The
  * free goes through (the block was live), the page's counts are rebuilt
@@ -1355,6 +1391,7 @@ int main(void)
         cmocka_unit_test(test_lost_class_page_not_refused_as_oom),
         cmocka_unit_test(test_page_core_edges),
         cmocka_unit_test(test_page_give_checks_bitmap),
+        cmocka_unit_test(test_rebuild_moves_count_by_one),
         cmocka_unit_test_setup(test_free_reports_count_mismatch, setup),
         cmocka_unit_test(test_class_table_check),
         cmocka_unit_test_setup(test_check_list_walks, setup),
