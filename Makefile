@@ -63,6 +63,8 @@ WP_PAR_offline := 16
 #   api-lists: the same for $(PROVED_API) and the public contracts;
 #   core-marks, api-marks: R23 in the heap invariant (MARKS_ENSURES,
 #   spec/page_spec.h), the same way for the page layer and $(PROVED_API).
+#   core-bytes: the page layer's share of the byte count (BYTES_ENSURES,
+#   spec/heap_spec.h), seen only there.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS; for a run of named
 # clauses, WP_PROPS_X (its -wp-prop names) and X in WP_SPLIT_RUNS too,
@@ -85,8 +87,10 @@ WP_LISTS_API := $(call WP_NAMES,LISTS,$(PROVED_API) spec/slab_api_spec.h)
 # core-marks, and those of src/slab.c and the public contracts, in api-marks.
 WP_MARKS := $(call WP_NAMES,MARKS,$(PROVED) $(PROVED:.c=.h))
 WP_MARKS_API := $(call WP_NAMES,MARKS,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
-WP_RUNS             = core core-lists core-marks api-a api-b api-lemmas api-counts api-lists api-marks inspect arena
-WP_SPLIT_RUNS       = core-lists core-marks api-counts api-lists api-marks
+# The page layer's share of the byte count (R29), proved in core-bytes.
+WP_BYTES := $(call WP_NAMES,BYTES,$(PROVED) $(PROVED:.c=.h))
+WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks inspect arena
+WP_SPLIT_RUNS       = core-lists core-marks core-bytes api-counts api-lists api-marks
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
@@ -98,6 +102,10 @@ WP_FILES_core-marks = $(PROVED)
 WP_PROPS_core-marks = $(WP_MARKS)
 WP_ARGS_core-marks  = -wp-prop $(WP_PROPS_core-marks) $(PROVED)
 WP_DEFS_core-marks  = -DSLAB_PROOF_MARKS
+WP_FILES_core-bytes = $(PROVED)
+WP_PROPS_core-bytes = $(WP_BYTES)
+WP_ARGS_core-bytes  = -wp-prop $(WP_PROPS_core-bytes) $(PROVED)
+WP_DEFS_core-bytes  = -DSLAB_PROOF_COUNTS -DSLAB_PROOF_BYTES
 WP_FILES_api-marks  = $(PROVED_API)
 WP_PROPS_api-marks  = $(WP_MARKS_API)
 WP_ARGS_api-marks   = -wp-prop $(WP_PROPS_api-marks) $(PROVED_API)

@@ -199,6 +199,7 @@ int32_t heap_pool_take(slab_heap *h)
       STATE_LARGE(s) - STATE_LARGE(\old(h->meta[i].state));
     ensures free_bounded: 0 <= FREE_PAGE_COUNT(h) <= h->npages;
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h) <= h->npages;
+    BYTES_ENSURES(bytes_state, CLASS_BYTES_MOVED(h, i))
     LISTS_ENSURES(lists_state, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
     LISTS_ENSURES(lists_state_large, \old(LISTS_AGREE(h) && PAGE_OFF_LISTS(h, i)) ==>
@@ -214,6 +215,7 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
          loop invariant large_step: LARGE_STEP(h, k, i, s);
          loop invariant free_within: 0 <= free_pages_below(h, k) <= k;
          loop invariant large_within: 0 <= large_pages_below(h, k) <= k;
+         BYTES_INVARIANT(bytes_step, CLASS_BYTES_STEP(h, k, i))
          loop assigns k;
          loop variant h->npages - k;
        @/
@@ -240,6 +242,8 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
                                      : (size_t)(\old(h->pool_count) + 1));
     ensures POOL_GIVE_COUNTS(h, i);
     ensures large_bounded: 0 <= LARGE_PAGE_COUNT(h);
+    BYTES_ENSURES(bytes_given, CLASS_BYTES(h) ==
+      \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
     LISTS_ENSURES(lists_given, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
     LISTS_ENSURES(lists_given_large, \old(LISTS_AGREE(h) && PAGE_OFF_LISTS(h, i)) ==>
@@ -284,6 +288,7 @@ void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c)
          loop invariant free_step: FREE_STEP(h, k, i, PAGE_CLASS);
          loop invariant large_step: LARGE_STEP(h, k, i, PAGE_CLASS);
          loop invariant free_within: 0 <= free_pages_below(h, k) <= k;
+         BYTES_INVARIANT(bytes_step, CLASS_BYTES_STEP(h, k, i))
          loop assigns k;
          loop variant h->npages - k;
        @/
@@ -342,6 +347,7 @@ static void empty_clear(slab_heap *h, uint32_t c)
       h->pool_count == \old(h->pool_count) + (\result ? 1 : 0);
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_released, CLASS_BYTES_KEPT(h))
  */
 static bool heap_release_class(slab_heap *h, uint32_t c)
 {
@@ -383,6 +389,7 @@ uint32_t heap_release_empty(slab_heap *h)
           POOL_HEAD_FREE(h) && h->pool_count == \at(h->pool_count, Pre) + moved;
         LISTS_INVARIANT(lists_released, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
+        BYTES_INVARIANT(bytes_released, CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
                 h->empty[0 .. SLAB_NUM_CLASSES - 1],
                 h->meta[0 .. h->npages - 1], h->links[0 .. h->npages - 1];
@@ -548,6 +555,8 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
         LISTS_INVARIANT(lists_run, \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
           LISTS_AGREE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
+        BYTES_INVARIANT(bytes_run, \at(RUN_FREE(h, start, count), Pre) ==>
+          CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
         loop assigns k, h->head[HEAP_POOL], h->meta[start .. start + count - 1],
                 h->links[0 .. h->npages - 1];
         loop variant count - k;
@@ -600,6 +609,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
         LISTS_INVARIANT(lists_run_back, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
+        BYTES_INVARIANT(bytes_run_back, CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
         loop assigns k, h->head[HEAP_POOL], h->pool_count,
                 h->meta[start + 1 .. h->npages - 1],
                 h->links[0 .. h->npages - 1];

@@ -123,6 +123,8 @@ int32_t heap_pool_take(slab_heap *h);
       (\old(h->head[HEAP_POOL]) == i ? \old(h->pool_count)
                                      : (size_t)(\old(h->pool_count) + 1));
     ensures counts: POOL_GIVE_COUNTS(h, i);
+    BYTES_ENSURES(bytes_given, CLASS_BYTES(h) ==
+      \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
     LISTS_ENSURES(lists_given, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
  */
@@ -141,6 +143,8 @@ void heap_pool_give(slab_heap *h, int32_t i);
     ensures HEAP_SHAPE(h);
     ensures h->meta[i].state == PAGE_FREE;
     COUNTS_ENSURES(returned, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
+    BYTES_ENSURES(bytes_given, CLASS_BYTES(h) ==
+      \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
  */
 void heap_pool_return(slab_heap *h, int32_t i);
 
@@ -159,6 +163,7 @@ void heap_pool_return(slab_heap *h, int32_t i);
       FREE_PAGE_COUNT(h) == \old(FREE_PAGE_COUNT(h)) - STATE_FREE(\old(h->meta[i].state)) &&
       LARGE_PAGE_COUNT(h) == \old(LARGE_PAGE_COUNT(h)) - STATE_LARGE(\old(h->meta[i].state)))
     COUNTS_ENSURES(free_bounded, 0 <= FREE_PAGE_COUNT(h) <= h->npages)
+    BYTES_ENSURES(bytes_state, CLASS_BYTES_MOVED(h, i))
  */
 void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
 
@@ -183,6 +188,7 @@ void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
       \old(POOL_AGREES(h) && h->pool_count <= h->npages) ==> POOL_AGREES(h))
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_released, CLASS_BYTES_KEPT(h))
  */
 uint32_t heap_release_empty(slab_heap *h);
 
@@ -254,6 +260,7 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
     LISTS_ENSURES(lists_run, \old(LISTS_AGREE(h) && RUN_FREE(h, start, count)) ==>
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_run, \old(RUN_FREE(h, start, count)) ==> CLASS_BYTES_KEPT(h))
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
@@ -284,6 +291,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
     ensures pool_agrees: \old(POOL_AGREES(h)) ==> POOL_AGREES(h);
     LISTS_ENSURES(lists_run_back, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_run_back, CLASS_BYTES_KEPT(h))
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 
