@@ -67,8 +67,9 @@ WP_PAR_offline := 16
 #   spec/heap_spec.h), seen only there.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS; for a run of named
-# clauses, WP_PROPS_X (its -wp-prop names) and X in WP_SPLIT_RUNS too,
-# so that make prove-mutants gives it the mutants of its files.
+# clauses, X in WP_RUNS and one $(call WP_SPLIT_RUN,...) line below, which
+# sets the four and puts X in WP_SPLIT_RUNS, so that make prove-mutants
+# gives it the mutants of its files.
 WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
 # The names of the clauses a run of named clauses proves, read from the
 # sources so that none is left unproved: $(call WP_NAMES,<macro prefix>,<files>)
@@ -90,34 +91,24 @@ WP_MARKS_API := $(call WP_NAMES,MARKS,$(PROVED_API) src/slab_edge.h spec/slab_ap
 # The page layer's share of the byte count (R29), proved in core-bytes.
 WP_BYTES := $(call WP_NAMES,BYTES,$(PROVED) $(PROVED:.c=.h))
 WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks inspect arena
-WP_SPLIT_RUNS       = core-lists core-marks core-bytes api-counts api-lists api-marks
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
-WP_FILES_core-lists = $(PROVED)
-WP_PROPS_core-lists = $(WP_LISTS)
-WP_ARGS_core-lists  = -wp-prop $(WP_PROPS_core-lists) $(PROVED)
-WP_DEFS_core-lists  = -DSLAB_PROOF_LISTS
-WP_FILES_core-marks = $(PROVED)
-WP_PROPS_core-marks = $(WP_MARKS)
-WP_ARGS_core-marks  = -wp-prop $(WP_PROPS_core-marks) $(PROVED)
-WP_DEFS_core-marks  = -DSLAB_PROOF_MARKS
-WP_FILES_core-bytes = $(PROVED)
-WP_PROPS_core-bytes = $(WP_BYTES)
-WP_ARGS_core-bytes  = -wp-prop $(WP_PROPS_core-bytes) $(PROVED)
-WP_DEFS_core-bytes  = -DSLAB_PROOF_COUNTS -DSLAB_PROOF_BYTES
-WP_FILES_api-marks  = $(PROVED_API)
-WP_PROPS_api-marks  = $(WP_MARKS_API)
-WP_ARGS_api-marks   = -wp-prop $(WP_PROPS_api-marks) $(PROVED_API)
-WP_DEFS_api-marks   = -DSLAB_PROOF_MARKS
-WP_FILES_api-counts = $(PROVED_API)
-WP_PROPS_api-counts = $(WP_COUNTS)
-WP_ARGS_api-counts  = -wp-prop $(WP_PROPS_api-counts) $(PROVED_API)
-WP_DEFS_api-counts  = -DSLAB_PROOF_COUNTS
-WP_FILES_api-lists  = $(PROVED_API)
-WP_PROPS_api-lists  = $(WP_LISTS_API)
-WP_ARGS_api-lists   = -wp-prop $(WP_PROPS_api-lists) $(PROVED_API)
-WP_DEFS_api-lists   = -DSLAB_PROOF_LISTS
+# $(call WP_SPLIT_RUN,<run>,<files variable>,<names variable>,<defines>):
+# the settings of a run of named clauses, which also joins WP_SPLIT_RUNS.
+define WP_SPLIT_RUN
+WP_FILES_$(1) = $$($(2))
+WP_PROPS_$(1) = $$($(3))
+WP_ARGS_$(1)  = -wp-prop $$(WP_PROPS_$(1)) $$($(2))
+WP_DEFS_$(1)  = $(4)
+WP_SPLIT_RUNS += $(1)
+endef
+$(eval $(call WP_SPLIT_RUN,core-lists,PROVED,WP_LISTS,-DSLAB_PROOF_LISTS))
+$(eval $(call WP_SPLIT_RUN,core-marks,PROVED,WP_MARKS,-DSLAB_PROOF_MARKS))
+$(eval $(call WP_SPLIT_RUN,core-bytes,PROVED,WP_BYTES,-DSLAB_PROOF_COUNTS -DSLAB_PROOF_BYTES))
+$(eval $(call WP_SPLIT_RUN,api-counts,PROVED_API,WP_COUNTS,-DSLAB_PROOF_COUNTS))
+$(eval $(call WP_SPLIT_RUN,api-lists,PROVED_API,WP_LISTS_API,-DSLAB_PROOF_LISTS))
+$(eval $(call WP_SPLIT_RUN,api-marks,PROVED_API,WP_MARKS_API,-DSLAB_PROOF_MARKS))
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
 WP_FILES_api-b      = $(PROVED_API)
