@@ -90,7 +90,10 @@ WP_MARKS := $(call WP_NAMES,MARKS,$(PROVED) $(PROVED:.c=.h))
 WP_MARKS_API := $(call WP_NAMES,MARKS,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
 # The page layer's share of the byte count (R29), proved in core-bytes.
 WP_BYTES := $(call WP_NAMES,BYTES,$(PROVED) $(PROVED:.c=.h))
-WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks inspect arena
+# R30 for src/slab.c (bytes_used agrees with the page table), proved in
+# api-bytes.
+WP_BYTES_API := $(call WP_NAMES,BYTES,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
+WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks api-bytes inspect arena
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
@@ -109,6 +112,7 @@ $(eval $(call WP_SPLIT_RUN,core-bytes,PROVED,WP_BYTES,-DSLAB_PROOF_COUNTS -DSLAB
 $(eval $(call WP_SPLIT_RUN,api-counts,PROVED_API,WP_COUNTS,-DSLAB_PROOF_COUNTS))
 $(eval $(call WP_SPLIT_RUN,api-lists,PROVED_API,WP_LISTS_API,-DSLAB_PROOF_LISTS))
 $(eval $(call WP_SPLIT_RUN,api-marks,PROVED_API,WP_MARKS_API,-DSLAB_PROOF_MARKS))
+$(eval $(call WP_SPLIT_RUN,api-bytes,PROVED_API,WP_BYTES_API,-DSLAB_PROOF_BYTES))
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
 WP_FILES_api-b      = $(PROVED_API)

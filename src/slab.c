@@ -28,6 +28,8 @@ SLAB_COLD static void report(slab_heap *h, slab_fault kind, const void *p)
 
 /*@ requires \valid(h);
     assigns h->bytes_used, h->bytes_peak;
+    BYTES_ENSURES(bytes_added, \old(h->bytes_used) + bytes <= SIZE_MAX ==>
+      h->bytes_used == \old(h->bytes_used) + bytes)
  */
 static SLAB_INLINE void count_alloc(slab_heap *h, size_t bytes)
 {
@@ -39,6 +41,8 @@ static SLAB_INLINE void count_alloc(slab_heap *h, size_t bytes)
 
 /*@ requires \valid(h);
     assigns h->bytes_used;
+    BYTES_ENSURES(bytes_taken, bytes <= \old(h->bytes_used) ==>
+      h->bytes_used == \old(h->bytes_used) - bytes)
  */
 static SLAB_INLINE void count_free(slab_heap *h, size_t bytes)
 {
@@ -145,6 +149,7 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
      requires \forall integer k; 0 <= k < h->npages ==> h->meta[k].state == PAGE_FREE;
      assigns \nothing;
      ensures FREE_PAGE_COUNT(h) == h->npages && LARGE_PAGE_COUNT(h) == 0;
+     BYTES_ENSURES(bytes_none, CLASS_BYTES(h) == 0)
    @/
   static void all_free_counts(const slab_heap *h)
   {
@@ -152,6 +157,7 @@ static SLAB_INLINE size_t block_usable(const slab_heap *h, int32_t i)
     /@ loop invariant 0 <= k <= h->npages;
        loop invariant free_pages_below(h, k) == k;
        loop invariant large_pages_below(h, k) == 0;
+       BYTES_INVARIANT(bytes_none, class_bytes_below(h, k) == 0)
        loop assigns k;
        loop variant h->npages - k;
      @/
@@ -275,6 +281,42 @@ typedef struct heap_spot {
        loop invariant 0 <= free_pages_below(h, k) <= k;
        loop invariant 0 <= i < k && h->meta[i].state == PAGE_FREE ==>
          1 <= free_pages_below(h, k);
+       loop assigns k;
+       loop variant h->npages - k;
+     @/
+    while (k < h->npages) {
+      k++;
+    }
+  }
+*/
+
+/*
+ * Ghost lemma: the byte count has room (R30). A class page hands out at
+ * most 256 blocks (16 bytes at least each, page_ok) of at most 4 KiB, so
+ * its share is at most 2^20 bytes; no more pages are in large blocks than
+ * the heap has. With at most 2^31 - 1 pages, bytes_used stays below 2^52,
+ * so adding a block or a run to it cannot wrap. Its clauses are seen only
+ * in the run api-bytes (SLAB_PROOF_BYTES). No code calls it yet: it is the
+ * bound that carrying bytes_used through the allocation paths needs
+ * (README, "Not written yet").
+ */
+/*@ ghost
+  /@ requires bytes_heap: HEAP_MEM(h) && HEAP_PAGES(h);
+     assigns \nothing;
+     BYTES_ENSURES(bytes_bounded, 0 <= CLASS_BYTES(h) <= h->npages * 1048576 &&
+       0 <= LARGE_PAGE_COUNT(h) <= h->npages)
+   @/
+  static void bytes_bounds(const slab_heap *h)
+  {
+    int64_t k = 0;
+    /@ loop invariant 0 <= k <= h->npages;
+       BYTES_INVARIANT(bytes_below, 0 <= class_bytes_below(h, k) <= k * 1048576)
+       BYTES_INVARIANT(bytes_large_below, 0 <= large_pages_below(h, k) <= k)
+       BYTES_INVARIANT(bytes_factors, \forall integer q; 0 <= q < h->npages &&
+         h->meta[q].state == PAGE_CLASS ==>
+           0 <= h->meta[q].used <= 256 && 0 <= h->meta[q].size <= 4096)
+       BYTES_INVARIANT(bytes_page, \forall integer q; 0 <= q < h->npages ==>
+         0 <= page_class_bytes(h, q) <= 1048576)
        loop assigns k;
        loop variant h->npages - k;
      @/

@@ -85,6 +85,7 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
     ensures lists: LISTS_AGREE(h);
     ensures counts: PAGE_COUNTS_AGREE(h);
     MARKS_ENSURES(marks_formatted, PAGES_COUNTED(h))
+    BYTES_ENSURES(bytes_formatted, BYTES_AGREE(h))
  */
 void heap_format(slab_heap *h);
 
