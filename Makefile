@@ -64,7 +64,8 @@ WP_PAR_offline := 16
 #   core-marks, api-marks: R23 in the heap invariant (MARKS_ENSURES,
 #   spec/page_spec.h), the same way for the page layer and $(PROVED_API).
 #   core-bytes: the page layer's share of the byte count (BYTES_ENSURES,
-#   spec/heap_spec.h), seen only there.
+#   spec/heap_spec.h), seen only there; api-bytes: R30 (bytes_used kept
+#   by every call) for $(PROVED_API) and the public contracts.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS; for a run of named
 # clauses, X in WP_RUNS and one $(call WP_SPLIT_RUN,...) line below, which
@@ -74,10 +75,12 @@ WP_API_A := heap_alloc,large_alloc,heap_move,class_take_from,slab_set_lock
 # The names of the clauses a run of named clauses proves, read from the
 # sources so that none is left unproved: $(call WP_NAMES,<macro prefix>,<files>)
 # lists every name written as <prefix>_ENSURES(name, ...), _INVARIANT or
-# _ASSERT. (PAREN: a literal parenthesis, which make would count inside
+# _ASSERT, also in the body of a macro (spec/heap_spec.h's
+# BYTES_WRITE_STEP), but not on a #define line, whose name is a macro
+# parameter. (PAREN: a literal parenthesis, which make would count inside
 # $(shell ...).)
 PAREN := (
-WP_NAMES = $(shell sed -n 's/.*$(1)_\(ENSURES\|INVARIANT\|ASSERT\)[$(PAREN)]\([A-Za-z_0-9]*\),.*/\2/p' $(2) | sort -u | paste -sd, -)
+WP_NAMES = $(shell sed -n '/^\#define/!s/.*$(1)_\(ENSURES\|INVARIANT\|ASSERT\)[$(PAREN)]\([A-Za-z_0-9]*\),.*/\2/p' $(2) | sort -u | paste -sd, -)
 # COUNTS_ENSURES of src/slab.c and of the public contracts it proves (R27).
 WP_COUNTS := $(call WP_NAMES,COUNTS,$(PROVED_API) spec/slab_api_spec.h)
 # The page layer's R28 clauses, proved in the run core-lists.
@@ -90,9 +93,12 @@ WP_MARKS := $(call WP_NAMES,MARKS,$(PROVED) $(PROVED:.c=.h))
 WP_MARKS_API := $(call WP_NAMES,MARKS,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
 # The page layer's share of the byte count (R29), proved in core-bytes.
 WP_BYTES := $(call WP_NAMES,BYTES,$(PROVED) $(PROVED:.c=.h))
-# R30 for src/slab.c (bytes_used agrees with the page table), proved in
-# api-bytes.
-WP_BYTES_API := $(call WP_NAMES,BYTES,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
+# R30 for src/slab.c (bytes_used agrees with the page table, kept by every
+# call), proved in api-bytes; with the preconditions of the ghost lemmas
+# bytes_bounds and blocks_bytes_bound, which that run's code calls (under
+# SLAB_PROOF_BYTES). It sees the R27 and R23 clauses too: every call keeps
+# R30 given them.
+WP_BYTES_API := $(call WP_NAMES,BYTES,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h spec/heap_spec.h),bytes_heap,bytes_factor_ok
 WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks api-bytes inspect arena
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
@@ -112,7 +118,7 @@ $(eval $(call WP_SPLIT_RUN,core-bytes,PROVED,WP_BYTES,-DSLAB_PROOF_COUNTS -DSLAB
 $(eval $(call WP_SPLIT_RUN,api-counts,PROVED_API,WP_COUNTS,-DSLAB_PROOF_COUNTS))
 $(eval $(call WP_SPLIT_RUN,api-lists,PROVED_API,WP_LISTS_API,-DSLAB_PROOF_LISTS))
 $(eval $(call WP_SPLIT_RUN,api-marks,PROVED_API,WP_MARKS_API,-DSLAB_PROOF_MARKS))
-$(eval $(call WP_SPLIT_RUN,api-bytes,PROVED_API,WP_BYTES_API,-DSLAB_PROOF_BYTES))
+$(eval $(call WP_SPLIT_RUN,api-bytes,PROVED_API,WP_BYTES_API,-DSLAB_PROOF_COUNTS -DSLAB_PROOF_MARKS -DSLAB_PROOF_BYTES))
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)
 WP_FILES_api-b      = $(PROVED_API)

@@ -359,14 +359,31 @@
  * the run `core-bytes` (Makefile), which defines SLAB_PROOF_BYTES and
  * proves only the clauses and loop invariants named bytes_ (BYTES_ENSURES,
  * BYTES_INVARIANT); no other run sees them, so their goals are the ones
- * they were. Not yet carried through src/slab.c (README, "Not written
- * yet"). */
+ * they were. src/slab.c's share (R30, BYTES_KEPT below) is proved the
+ * same way in the run `api-bytes`. */
 #ifdef SLAB_PROOF_BYTES
 /*@
+  // u blocks of s bytes each: u * s, written as repeated addition so that
+  // the provers reason about the byte count linearly (a product of two
+  // unknowns sends them to non-linear arithmetic, where the count's
+  // goals timed out). Taking a block adds s, giving one back takes s off:
+  // one unfolding each.
+  logic integer blocks_bytes(integer u, integer s) =
+    u <= 0 ? 0 : blocks_bytes(u - 1, s) + s;
+
+  // Bytes a page hands out as a class page, from its state, count of
+  // blocks in use and block size as values: nothing if it is not a class
+  // page. A function of values, so that once WP's simplifier has read a
+  // page's fields (the ghost lemma page_share_is, src/slab.c) the provers
+  // meet plain values, not reads through a chain of writes.
+  logic integer class_share(integer state, integer used, integer size) =
+    state == PAGE_CLASS ? blocks_bytes(used, size) : 0;
+
   // Bytes class page i hands out: its blocks in use times its block size;
-  // nothing if it is not a class page.
+  // nothing if it is not a class page. The term the sum below is made of,
+  // so that a fact about one page's share meets the sum's unfolding as is.
   logic integer page_class_bytes{L}(slab_heap *h, integer i) =
-    h->meta[i].state == PAGE_CLASS ? h->meta[i].used * h->meta[i].size : 0;
+    class_share(h->meta[i].state, h->meta[i].used, h->meta[i].size);
 
   // Bytes the class pages below page n hand out.
   logic integer class_bytes_below{L}(slab_heap *h, integer n) =
@@ -374,6 +391,9 @@
 */
 #define BYTES_ENSURES(name, ...) ensures name: __VA_ARGS__;
 #define BYTES_INVARIANT(name, ...) loop invariant name: __VA_ARGS__;
+/* Written only inside #ifdef SLAB_PROOF_BYTES (an empty annotation is not
+ * allowed): no other run sees the assertion. */
+#define BYTES_ASSERT(name, ...) assert name: __VA_ARGS__;
 #else
 #define BYTES_ENSURES(name, ...)
 #define BYTES_INVARIANT(name, ...)
@@ -385,6 +405,51 @@
 #define CLASS_BYTES_STEP(h, k, i)                                            \
     (class_bytes_below(h, k) == class_bytes_below{Pre}(h, k) +               \
        ((k) > (i) ? page_class_bytes(h, i) - page_class_bytes{Pre}(h, i) : 0))
+/* Every page but i has the state, count and block size it had at label
+ * L: what the ghost inductions over the class bytes need of a write to
+ * page i's entry. */
+#define SHARES_KEPT_BUT(h, i, L)                                             \
+    (\forall integer q_; 0 <= q_ < (h)->npages && q_ != (i) ==>              \
+       (h)->meta[q_].state == \at((h)->meta[q_].state, L) &&                 \
+       (h)->meta[q_].used == \at((h)->meta[q_].used, L) &&                   \
+       (h)->meta[q_].size == \at((h)->meta[q_].size, L))
+/* The ghost induction after a write to page i's entry alone (class_take,
+ * class_free, class_page_format, src/slab.c), written once: a first walk
+ * over the table shows that every other page's share is as it was at Pre
+ * (bytes_frame_below; the ghost lemma page_share_is reads each page's
+ * fields for the provers), a second that the class bytes moved by page
+ * i's change of share alone (bytes_step). MORE: further invariants of the
+ * second walk, over its counter k_. Code in every run (its bounds,
+ * variants and run-time-error goals are proved with the rest); only its
+ * bytes_ invariants are in the run api-bytes alone. */
+#define BYTES_WRITE_STEP(h, i, MORE)                                          \
+    int64_t j_ = 0;                                                          \
+    /@ loop invariant 0 <= j_ <= (h)->npages;                                \
+       BYTES_INVARIANT(bytes_same, SHARES_KEPT_BUT(h, i, Pre))               \
+       BYTES_INVARIANT(bytes_frame_below, \forall integer q;                 \
+         0 <= q < j_ && q != (i) ==>                                         \
+           page_class_bytes(h, q) == page_class_bytes{Pre}(h, q))            \
+       loop assigns j_;                                                      \
+       loop variant (h)->npages - j_;                                        \
+     @/                                                                      \
+    while (j_ < (h)->npages) {                                               \
+      page_share_is(h, (int32_t)j_);                                         \
+      j_++;                                                                  \
+    }                                                                        \
+    int64_t k_ = 0;                                                          \
+    /@ loop invariant 0 <= k_ <= (h)->npages;                                \
+       BYTES_INVARIANT(bytes_step, CLASS_BYTES_STEP(h, k_, i))               \
+       BYTES_INVARIANT(bytes_frame, \forall integer q;                       \
+         0 <= q < (h)->npages && q != (i) ==>                                \
+           page_class_bytes(h, q) == page_class_bytes{Pre}(h, q))            \
+       MORE                                                                  \
+       loop assigns k_;                                                      \
+       loop variant (h)->npages - k_;                                        \
+     @/                                                                      \
+    while (k_ < (h)->npages) {                                               \
+      k_++;                                                                  \
+    }
+
 /* Page i's write moved the class bytes by page i's change of share. */
 #define CLASS_BYTES_MOVED(h, i)                                              \
     (CLASS_BYTES(h) == \old(CLASS_BYTES(h)) + page_class_bytes(h, i) -       \
@@ -394,15 +459,23 @@
  * caller that knows the page's state and count sees at once). */
 #define CLASS_SHARE_OLD(h, i)                                                \
     (\old((h)->meta[i].state) == PAGE_CLASS ?                                \
-       \old((h)->meta[i].used) * \old((h)->meta[i].size) : 0)
+       blocks_bytes(\old((h)->meta[i].used), \old((h)->meta[i].size)) : 0)
 
 /* bytes_used agrees with the page table (R30): the class pages' bytes
  * plus a whole page for every page of a large block (a large block's
- * usable size is its pages). heap_format makes it true (run `api-bytes`,
- * BYTES_ENSURES(bytes_formatted, ...)); that every call keeps it is not
- * proved yet (README, "Not written yet"). */
+ * usable size is its pages). heap_format makes it true; every call keeps
+ * it (BYTES_KEPT) when it starts from a heap whose class pages' counts
+ * agree with their bitmaps (PAGES_COUNTED, R23: a block taken or given
+ * back then moves its page's count by exactly one) and whose page
+ * counters agree with the page table (PAGE_COUNTS_AGREE, R27: large_pages
+ * counts the large blocks' pages, so the sum cannot wrap), the two other
+ * parts of the heap invariant every call keeps. Proved in the run
+ * `api-bytes` (BYTES_ENSURES(bytes_kept, ...)). */
 #define BYTES_AGREE(h)                                                       \
     ((h)->bytes_used == CLASS_BYTES(h) + SLAB_PAGE_SIZE * (h)->large_pages)
+#define BYTES_KEPT(h)                                                        \
+    (\old(BYTES_AGREE(h) && PAGES_COUNTED(h) && PAGE_COUNTS_AGREE(h)) ==>     \
+       BYTES_AGREE(h))
 
 /* Page i is of a kind no list holds (a large block's first or tail
  * page): under LISTS_AGREE it has no links and heads no list, so its state

@@ -9,7 +9,12 @@
  *  - for a heap, requires and keeps the heap invariant HEAP_INV (the two
  *    that allocate also require HEAP_ROUTES, which no call writes);
  *  - has named behaviours, complete and disjoint, one per kind of input;
- *  - writes nothing outside the heap's bookkeeping and pages (HEAP_STATE).
+ *  - writes nothing outside the heap's bookkeeping and pages (HEAP_STATE);
+ *  - keeps the functional parts of the heap invariant, each proved by
+ *    induction over calls in a WP run of its own: the page counters
+ *    (R27: counts_alloc, page_counts), the page lists (R28: lists_kept),
+ *    every class page's counts against its bitmap (R23: marks_kept) and
+ *    bytes_used (R30: bytes_kept).
  * The pointer a function returns is the one src/slab_edge.c makes from a
  * page index and offset (trusted, T12); which block it is, is recorded in
  * the ghost variables slab_ghost_page and slab_ghost_off, so the contract
@@ -52,6 +57,7 @@
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+      BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -74,6 +80,7 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+      BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -102,6 +109,7 @@ void slab_free(slab_heap *h, void *p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+      BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */
@@ -128,6 +136,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+      BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     behavior misuse:
       assumes IS_HEAP(h) && is_pow2(align) && p != \null && !PTR_LIVE(h, p);
       assigns h->fault_count;
@@ -141,6 +150,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+      BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
     disjoint behaviors;
  */

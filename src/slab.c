@@ -294,17 +294,43 @@ typedef struct heap_spot {
  * Ghost lemma: the byte count has room (R30). A class page hands out at
  * most 256 blocks (16 bytes at least each, page_ok) of at most 4 KiB, so
  * its share is at most 2^20 bytes; no more pages are in large blocks than
- * the heap has. With at most 2^31 - 1 pages, bytes_used stays below 2^52,
- * so adding a block or a run to it cannot wrap. Its clauses are seen only
- * in the run api-bytes (SLAB_PROOF_BYTES). No code calls it yet: it is the
- * bound that carrying bytes_used through the allocation paths needs
- * (README, "Not written yet").
+ * the heap has. With at most 2^31 pages, bytes_used stays below 2^52 and
+ * adding a block or a run cannot wrap it. Its clauses are seen only in
+ * the run api-bytes (SLAB_PROOF_BYTES), which is also the only one whose
+ * code calls it.
  */
 /*@ ghost
+  /@ assigns \nothing;
+     BYTES_ENSURES(bytes_share_is, page_class_bytes(h, i) ==
+       class_share(h->meta[i].state, h->meta[i].used, h->meta[i].size))
+   @/
+  static void page_share_is(const slab_heap *h, int32_t i)
+  {
+  }
+
+  /@ requires bytes_factor_ok: 0 <= u <= 256 && 0 <= s <= 4096;
+     assigns \nothing;
+     BYTES_ENSURES(bytes_of_page, 0 <= blocks_bytes(u, s) <= u * 4096)
+   @/
+  static void blocks_bytes_bound(int64_t u, int64_t s)
+  {
+    int64_t j = 0;
+    /@ loop invariant 0 <= j <= u;
+       BYTES_INVARIANT(bytes_of_below, 0 <= blocks_bytes(j, s) <= j * 4096)
+       loop assigns j;
+       loop variant u - j;
+     @/
+    while (j < u) {
+      j++;
+    }
+  }
+
   /@ requires bytes_heap: HEAP_MEM(h) && HEAP_PAGES(h);
      assigns \nothing;
      BYTES_ENSURES(bytes_bounded, 0 <= CLASS_BYTES(h) <= h->npages * 1048576 &&
        0 <= LARGE_PAGE_COUNT(h) <= h->npages)
+     BYTES_ENSURES(bytes_shares, \forall integer q; 0 <= q < h->npages ==>
+       0 <= page_class_bytes(h, q) <= 1048576)
    @/
   static void bytes_bounds(const slab_heap *h)
   {
@@ -312,15 +338,15 @@ typedef struct heap_spot {
     /@ loop invariant 0 <= k <= h->npages;
        BYTES_INVARIANT(bytes_below, 0 <= class_bytes_below(h, k) <= k * 1048576)
        BYTES_INVARIANT(bytes_large_below, 0 <= large_pages_below(h, k) <= k)
-       BYTES_INVARIANT(bytes_factors, \forall integer q; 0 <= q < h->npages &&
-         h->meta[q].state == PAGE_CLASS ==>
-           0 <= h->meta[q].used <= 256 && 0 <= h->meta[q].size <= 4096)
-       BYTES_INVARIANT(bytes_page, \forall integer q; 0 <= q < h->npages ==>
+       BYTES_INVARIANT(bytes_pages, \forall integer q; 0 <= q < k ==>
          0 <= page_class_bytes(h, q) <= 1048576)
        loop assigns k;
        loop variant h->npages - k;
      @/
     while (k < h->npages) {
+      if (h->meta[k].state == PAGE_CLASS) {
+        blocks_bytes_bound(h->meta[k].used, h->meta[k].size);
+      }
       k++;
     }
   }
@@ -350,6 +376,7 @@ typedef struct heap_spot {
     LISTS_ENSURES(lists_formatted, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_formatted, CLASS_BYTES(h) == \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -362,6 +389,13 @@ SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
     //@ assert others_cls: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].cls == \at(h->meta[q].cls, Pre);
     //@ assert others_state: \forall integer q; 0 <= q < h->npages && q != i ==> h->meta[q].state == \at(h->meta[q].state, Pre);
     h->meta[i].run = 0u;
+    /* For the provers (R30): only page i's entry was written, so the class
+     * pages' bytes moved by page i's share only, none now (no block in
+     * use): the induction over the table (BYTES_WRITE_STEP). */
+    /*@ ghost
+      BYTES_WRITE_STEP(h, i,
+       BYTES_INVARIANT(bytes_share, page_class_bytes(h, i) == 0))
+    */
 }
 
 /*
@@ -476,6 +510,7 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
     LISTS_ENSURES(lists_installed, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_installed, CLASS_BYTES(h) == \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
  */
 SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -512,6 +547,7 @@ SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
 {
@@ -556,11 +592,16 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     ensures live_at(h, i, \result) && !live_at{Pre}(h, i, \result);
     ensures LIVE_KEPT(h, Pre);
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_took, \old(page_counted(&h->meta[i])) ==>
+      CLASS_BYTES(h) == \old(CLASS_BYTES(h)) + h->meta[i].size)
  */
 static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
 {
     page_meta *m = &h->meta[i];
     uint32_t off;
+#ifdef SLAB_PROOF_BYTES
+    //@ ghost page_share_is(h, i);
+#endif
     off = page_take(m, page_words(h, i), repaired);
     /* For the provers: page i keeps the page invariant; page_take wrote
      * its entry and words only, so the other pages keep their fields and
@@ -574,6 +615,20 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
      * (page_take), the other pages' entries are as they were. */
     //@ MARKS_ASSERT(marks_page, page_counted{Pre}(&h->meta[i]) ==> page_counted(&h->meta[i]))
     //@ MARKS_ASSERT(marks_others, \forall integer q; 0 <= q < h->npages && q != i ==> page_counted{Pre}(&h->meta[q]) ==> page_counted(&h->meta[q]))
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): page i's share, from its fields. */
+    //@ ghost page_share_is(h, i);
+#endif
+    /* For the provers (R30): only page i's share of the class pages'
+     * bytes moved, by one block if its counts agreed (the induction over
+     * the table, BYTES_WRITE_STEP). */
+    /*@ ghost
+      BYTES_WRITE_STEP(h, i,
+       BYTES_INVARIANT(bytes_one_more, \at(page_counted(&h->meta[i]), Pre) ==>
+         h->meta[i].used == \at(h->meta[i].used, Pre) + 1)
+       BYTES_INVARIANT(bytes_share, \at(page_counted(&h->meta[i]), Pre) ==>
+         page_class_bytes(h, i) == page_class_bytes{Pre}(h, i) + h->meta[i].size))
+    */
     return off;
 }
 
@@ -602,6 +657,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
 {
@@ -635,11 +691,16 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
 {
     bool repaired = false;
     uint32_t off;
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): the byte count has room for the block. */
+    //@ ghost bytes_bounds(h);
+#endif
     if (h->meta[i].used == 0u && h->empty[c] == i) {
         h->empty[c] = HEAP_NO_PAGE;
     }
@@ -674,6 +735,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
 {
@@ -701,6 +763,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static void large_make_room(slab_heap *h)
 {
@@ -723,9 +786,14 @@ SLAB_COLD static void large_make_room(slab_heap *h)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
 {
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): the byte count has room for the run. */
+    //@ ghost bytes_bounds(h);
+#endif
     heap_run_take(h, start, (uint32_t)count);
     h->large_pages += count;
     count_alloc(h, count * SLAB_PAGE_SIZE);
@@ -750,6 +818,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
                                        size_t align)
@@ -803,6 +872,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
 {
@@ -838,6 +908,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
                                         size_t align)
@@ -887,6 +958,7 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
       \old(h->meta[i].state) == PAGE_CLASS && \old(h->meta[i].cls) == c ==>
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_moves, CLASS_BYTES_KEPT(h))
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -941,6 +1013,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -948,12 +1021,21 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     uint32_t c = m->cls;
     bool was_full = page_is_full(m);
     bool rebuilt;
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): no page's share of the bytes is negative;
+     * page i's share, from its fields. */
+    //@ ghost bytes_bounds(h);
+    //@ ghost page_share_is(h, i);
+#endif
 
     /* For the provers: the words of page i that page_give writes have the
      * C type of the bitmap words of the other pages' entries; this names
      * the separation HEAP_MEM gives, for those words. */
     //@ assert words_apart: \separated(h->pages + (i * SLAB_PAGE_WORDS .. i * SLAB_PAGE_WORDS + SLAB_PAGE_WORDS - 1), h->meta + (0 .. h->npages - 1));
     rebuilt = page_give(m, page_words(h, i), off);
+#ifdef SLAB_PROOF_BYTES
+    //@ ghost page_share_is(h, i);
+#endif
     //@ assert page_ok(&h->meta[i]);
     /* For the provers: page_give wrote page i's entry only, so every other
      * page keeps its fields and hence page_ok. */
@@ -971,6 +1053,24 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
      * bit, so the page still counts a block in use (its invariant: a page
      * that counts none has no block marked). */
     //@ assert others_marked: \forall integer o; o != off && live_at{Pre}(h, i, o) ==> bit_set(&h->meta[i], granule(o)) && h->meta[i].used > 0;
+    /* For the provers (R30): only page i's share of the class pages'
+     * bytes moved, by one block if its counts agreed, and the sum before
+     * held page i's share (the induction over the table,
+     * BYTES_WRITE_STEP). */
+    /*@ ghost
+      BYTES_WRITE_STEP(h, i,
+       BYTES_INVARIANT(bytes_held, class_bytes_below{Pre}(h, k_) >=
+         (k_ > i ? page_class_bytes{Pre}(h, i) : 0))
+       BYTES_INVARIANT(bytes_one_less, \at(page_counted(&h->meta[i]), Pre) ==>
+         h->meta[i].used + 1 == \at(h->meta[i].used, Pre))
+       BYTES_INVARIANT(bytes_share, \at(page_counted(&h->meta[i]), Pre) ==>
+         page_class_bytes(h, i) + h->meta[i].size == page_class_bytes{Pre}(h, i)))
+    */
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): page i's share now is not negative, so the
+     * counter holds the block's bytes. */
+    //@ ghost blocks_bytes_bound(h->meta[i].used, h->meta[i].size);
+#endif
     count_free(h, m->size);
     /* For the provers: page_give and count_free wrote no page state and
      * no page counter. */
@@ -997,10 +1097,26 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 SLAB_COLD static void large_free(slab_heap *h, int32_t i)
 {
-    size_t count = heap_run_give(h, i);
+    size_t count;
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): the counters have the C type of a page
+     * entry's run length, which heap_run_give writes; this names the
+     * separation HEAP_MEM gives. */
+    //@ BYTES_ASSERT(bytes_apart, \separated(&h->bytes_used, h->meta + (i .. h->npages - 1)) && \separated(&h->large_pages, h->meta + (i .. h->npages - 1)))
+    /* ... and no more pages are in large blocks than the heap has. */
+    //@ ghost bytes_bounds(h);
+#endif
+    count = heap_run_give(h, i);
+#ifdef SLAB_PROOF_BYTES
+    /* For the provers (R30): giving the run back wrote no counter, and the
+     * run's pages were counted in large_pages. */
+    //@ BYTES_ASSERT(bytes_counters, h->bytes_used == \at(h->bytes_used, Pre) && h->large_pages == \at(h->large_pages, Pre))
+    //@ BYTES_ASSERT(bytes_run_counted, \at(PAGE_COUNTS_AGREE(h), Pre) ==> count <= h->large_pages)
+#endif
     h->large_pages -= count;
     count_free(h, count * SLAB_PAGE_SIZE);
 }
@@ -1023,6 +1139,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
                                             uint32_t off)
@@ -1042,6 +1159,7 @@ static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static SLAB_INLINE void live_free(slab_heap *h, int32_t i, uint32_t off)
 {
@@ -1078,6 +1196,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
+    BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
 static void *heap_move(slab_heap *h, uintptr_t d, void *p, int32_t i,
                        uint32_t off, size_t size, size_t align)
