@@ -138,8 +138,9 @@ WP_RUN   = frama-c -cpp-extra-args="-Isrc -Ispec$(if $(WP_DEFS_$(3)), $(WP_DEFS_
 # frama-c is one thread, and the replay of src/slab.c alone took 16 min;
 # when the provers run, one run at a time); then proofs/REPORT.md over all
 # runs (files of SRC in no run are listed as not in the proof), then
-# ci/proof-summary.sh on each log. Fails if the report cannot be written or
-# any run's summary fails.
+# ci/proof-summary.sh on each log. Fails if the report cannot be written,
+# its verdict is not 100% (a smoke test with no prover verdict recorded, for
+# one), or any run's summary fails.
 define WP_PROVE
 	@mkdir -p $(BUILD)
 	rm -f $(BUILD)/$(2).log $(BUILD)/$(2).json $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).json)

@@ -33,9 +33,11 @@ Every figure in the report is computed here from what WP wrote in these runs:
 * tests/*.c, tests/target/*.c and fuzz/*.c for the traceability checks.
 
 Python 3 standard library only. The report is deterministic apart from the date
-and the timings. Exit status 0 when the report was written (whatever the
-verdict: ci/proof-summary.sh gives the verdict of `make prove`), 2 on a usage or
-I/O error.
+and the timings. Exit status 0 when the report was written and its verdict is
+100% (every goal proved and every smoke test confirmed by a prover's recorded
+verdict), 1 when it was written with any other verdict (a smoke test whose cache
+entry is missing passes in WP's log, so only this check catches it), 2 on a
+usage or I/O error.
 """
 
 import argparse
@@ -976,7 +978,7 @@ def main():
              tot['smoke'], len(runs), '' if len(runs) == 1 else 's',
              '' if all_ok else '; NOT 100%',
              '; %d functions not yet proved' % n_missing if n_missing else ''))
-    return 0
+    return 0 if all_ok else 1
 
 
 def requirements_section(per, where):
