@@ -291,13 +291,16 @@ typedef struct heap_spot {
 */
 
 /*
- * Ghost lemma: the byte count has room (R30). A class page hands out at
- * most 256 blocks (16 bytes at least each, page_ok) of at most 4 KiB, so
- * its share is at most 2^20 bytes; no more pages are in large blocks than
- * the heap has. With at most 2^31 pages, bytes_used stays below 2^52 and
- * adding a block or a run cannot wrap it. Its clauses are seen only in
- * the run api-bytes (SLAB_PROOF_BYTES), which is also the only one whose
- * code calls it.
+ * Ghost lemmas of the byte count (R30), whose clauses are seen only in the
+ * run api-bytes (SLAB_PROOF_BYTES), the only run whose code calls them.
+ * page_share_is: a page's share is the one its three fields give, stated
+ * where it is called, so that WP's simplifier reads the fields through
+ * the writes before a prover sees them. blocks_bytes_bound and
+ * bytes_bounds: the byte count has room. A class page hands out at most
+ * 256 blocks (16 bytes at least each, page_ok) of at most 4 KiB, so its
+ * share is at most 2^20 bytes; no more pages are in large blocks than the
+ * heap has. With at most 2^31 pages, bytes_used stays below 2^52 and
+ * adding a block or a run cannot wrap it.
  */
 /*@ ghost
   /@ assigns \nothing;
