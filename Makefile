@@ -66,6 +66,9 @@ WP_PAR_offline := 16
 #   core-bytes: the page layer's share of the byte count (BYTES_ENSURES,
 #   spec/heap_spec.h), seen only there; api-bytes: R30 (bytes_used kept
 #   by every call) for $(PROVED_API) and the public contracts.
+#   core-complete, api-complete: R31, the lists' completeness
+#   (COMPLETE_ENSURES, spec/page_spec.h), the same way; both see R28's
+#   clauses too, which R31's take as given.
 # To add a run X: WP_FILES_X, WP_ARGS_X (files and options), WP_DEFS_X
 # (preprocessor options, if any) and X in WP_RUNS; for a run of named
 # clauses, X in WP_RUNS and one $(call WP_SPLIT_RUN,...) line below, which
@@ -99,7 +102,12 @@ WP_BYTES := $(call WP_NAMES,BYTES,$(PROVED) $(PROVED:.c=.h))
 # SLAB_PROOF_BYTES). It sees the R27 and R23 clauses too: every call keeps
 # R30 given them.
 WP_BYTES_API := $(call WP_NAMES,BYTES,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h spec/heap_spec.h),bytes_heap,bytes_factor_ok
-WP_RUNS             = core core-lists core-marks core-bytes api-a api-b api-lemmas api-counts api-lists api-marks api-bytes inspect arena
+# List completeness (R31): the page layer's share in core-complete, src/slab.c's
+# and the public contracts' in api-complete; both see R28's clauses, which
+# the completeness clauses take as given.
+WP_COMPLETE := $(call WP_NAMES,COMPLETE,$(PROVED) $(PROVED:.c=.h))
+WP_COMPLETE_API := $(call WP_NAMES,COMPLETE,$(PROVED_API) src/slab_edge.h spec/slab_api_spec.h)
+WP_RUNS             = core core-lists core-marks core-bytes core-complete api-a api-b api-lemmas api-counts api-lists api-marks api-bytes api-complete inspect arena
 WP_FILES_core       = $(PROVED)
 WP_ARGS_core        = $(PROVED)
 WP_DEFS_core        = -DSLAB_PROOF_COUNTS
@@ -118,6 +126,8 @@ $(eval $(call WP_SPLIT_RUN,core-bytes,PROVED,WP_BYTES,-DSLAB_PROOF_COUNTS -DSLAB
 $(eval $(call WP_SPLIT_RUN,api-counts,PROVED_API,WP_COUNTS,-DSLAB_PROOF_COUNTS))
 $(eval $(call WP_SPLIT_RUN,api-lists,PROVED_API,WP_LISTS_API,-DSLAB_PROOF_LISTS))
 $(eval $(call WP_SPLIT_RUN,api-marks,PROVED_API,WP_MARKS_API,-DSLAB_PROOF_MARKS))
+$(eval $(call WP_SPLIT_RUN,core-complete,PROVED,WP_COMPLETE,-DSLAB_PROOF_LISTS -DSLAB_PROOF_COMPLETE))
+$(eval $(call WP_SPLIT_RUN,api-complete,PROVED_API,WP_COMPLETE_API,-DSLAB_PROOF_LISTS -DSLAB_PROOF_COMPLETE))
 $(eval $(call WP_SPLIT_RUN,api-bytes,PROVED_API,WP_BYTES_API,-DSLAB_PROOF_COUNTS -DSLAB_PROOF_MARKS -DSLAB_PROOF_BYTES))
 WP_FILES_api-a      = $(PROVED_API)
 WP_ARGS_api-a       = -wp-fct $(WP_API_A) $(PROVED_API)

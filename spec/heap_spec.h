@@ -339,6 +339,69 @@
  * agree, it is the list half of the heap invariant. */
 #define LISTS_KEPT(h) (\old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
 
+/* The lists are complete (R31): the pool holds every free page, and each
+ * class's partial list every page of the class with room, and no list
+ * holds any other page. R28 says what a listed page is; this says which
+ * pages are listed. "Listed" is a fact about page i alone, as R28's parts
+ * are: a page is before it, or it is a list's first page (page_listed). A
+ * walk along a list would need an induction the provers do not do; what
+ * stands in for it is CHAINED below: a page that links to another is
+ * listed itself, so no run of linked pages starts anywhere but at a list's
+ * first page. What it buys:
+ *   - a class page with room is found from its class's list, so a refill
+ *     happens only when the class has no page with room, and a page the
+ *     list's first page names is never full;
+ *   - a full page is on no list, so a free from it decides by the page's
+ *     counts alone whether to put it back on its list;
+ *   - a free page is always the pool's to hand out.
+ * Written, and proved, only in the runs `core-complete` and
+ * `api-complete` (Makefile), which define SLAB_PROOF_COMPLETE and prove
+ * only the clauses and loop invariants named complete_ (COMPLETE_ENSURES,
+ * COMPLETE_INVARIANT, COMPLETE_ASSERT, spec/page_spec.h, where the page
+ * core's share is written: a page given a block back has room). They see R28's clauses too: completeness holds
+ * given the lists agree with the page states. No other run sees them, so
+ * their goals are the ones they were. */
+#ifdef SLAB_PROOF_COMPLETE
+/*@
+  // Page i is on a list: a page is before it, or it is a list's first
+  // page.
+  predicate page_listed{L}(slab_heap *h, integer i) =
+    h->links[i].prev != HEAP_NO_PAGE ||
+    (\exists integer l; 0 <= l < HEAP_LISTS && h->head[l] == i);
+
+  // Page i belongs on a list: it is free (the pool's), or a class page
+  // with room or with no block in use (its class's partial list, where a
+  // class keeps its empty page). While a page's counts agree with its
+  // bitmap (R23), a page with no block in use has room, so the second
+  // case adds no page; it is written out so that this part of the
+  // invariant holds without R23.
+  predicate page_wants_list{L}(slab_heap *h, integer i) =
+    h->meta[i].state == PAGE_FREE ||
+    (h->meta[i].state == PAGE_CLASS &&
+     (!page_full(&h->meta[i]) || h->meta[i].used == 0));
+*/
+#endif
+
+/* Every page that links to another is on a list. */
+#define CHAINED(h)                                                           \
+    (\forall integer i_; 0 <= i_ < (h)->npages &&                            \
+       (h)->links[i_].next != HEAP_NO_PAGE ==> page_listed(h, i_))
+
+/* R31 for every page but page x (which a step has just taken off, or not
+ * yet put on, its list; HEAP_NO_PAGE for none): a page is listed exactly
+ * when it belongs on a list. */
+#define LISTS_COMPLETE_BUT(h, x)                                             \
+    (CHAINED(h) &&                                                           \
+     (\forall integer i_; 0 <= i_ < (h)->npages && i_ != (x) ==>             \
+        (page_listed(h, i_) <==> page_wants_list(h, i_))))
+#define LISTS_COMPLETE(h) LISTS_COMPLETE_BUT(h, HEAP_NO_PAGE)
+
+/* A call keeps R31, given R28 before it. What every function of src/slab.c
+ * that writes the lists, the page states or a class page's counts ensures
+ * (COMPLETE_ENSURES(complete_kept, ...)). */
+#define COMPLETE_KEPT(h)                                                     \
+    (\old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==> LISTS_COMPLETE(h))
+
 /* R23 in the heap invariant: every class page's counts agree with its
  * bitmap (page_counted, spec/page_spec.h). A free page's or a large
  * block's entry is not read as a class page's, so it may hold anything.

@@ -196,6 +196,20 @@
 #define MARKS_INVARIANT(name, ...)
 #define MARKS_ASSERT(name, ...) assert 1 == 1;
 #endif
+/* List completeness (R31, spec/heap_spec.h) is proved the same way, in
+ * the runs `core-complete` and `api-complete`, which define
+ * SLAB_PROOF_COMPLETE and prove only the clauses, loop invariants and
+ * assertions written with these macros (their names start with
+ * complete_). */
+#ifdef SLAB_PROOF_COMPLETE
+#define COMPLETE_ENSURES(name, ...) ensures name: __VA_ARGS__;
+#define COMPLETE_INVARIANT(name, ...) loop invariant name: __VA_ARGS__;
+#define COMPLETE_ASSERT(name, ...) assert name: __VA_ARGS__;
+#else
+#define COMPLETE_ENSURES(name, ...)
+#define COMPLETE_INVARIANT(name, ...)
+#define COMPLETE_ASSERT(name, ...) assert 1 == 1;
+#endif
 /* The byte count's runs (SLAB_PROOF_BYTES, spec/heap_spec.h) take the
  * exact count steps too: a block taken or given back moves its page's
  * share of the bytes by one block. */

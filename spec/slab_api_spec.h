@@ -13,8 +13,9 @@
  *  - keeps the functional parts of the heap invariant, each proved by
  *    induction over calls in a WP run of its own: the page counters
  *    (R27: counts_alloc, page_counts), the page lists (R28: lists_kept),
- *    every class page's counts against its bitmap (R23: marks_kept) and
- *    bytes_used (R30: bytes_kept).
+ *    every class page's counts against its bitmap (R23: marks_kept),
+ *    bytes_used (R30: bytes_kept) and the lists' completeness (R31:
+ *    complete_kept).
  * The pointer a function returns is the one src/slab_edge.c makes from a
  * page index and offset (trusted, T12); which block it is, is recorded in
  * the ghost variables slab_ghost_page and slab_ghost_off, so the contract
@@ -56,6 +57,7 @@
       ensures LIVE_KEPT(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
       BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
@@ -79,6 +81,7 @@ void *slab_alloc(slab_heap *h, size_t size, size_t align);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
       BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
@@ -108,6 +111,7 @@ void slab_free(slab_heap *h, void *p);
       FREES_LIVE_BLOCK(h, p);
       ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
       BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;
@@ -135,6 +139,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
       BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     behavior misuse:
@@ -149,6 +154,7 @@ void slab_free_sized(slab_heap *h, void *p, size_t size, size_t align);
       ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
       COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
       LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+      COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
       MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
       BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
     complete behaviors;

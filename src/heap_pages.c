@@ -27,6 +27,8 @@
     ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
       h->links[i].next == HEAP_NO_PAGE && h->links[i].prev == HEAP_NO_PAGE) ==>
       LISTS_AGREE(h);
+    COMPLETE_ENSURES(complete_pushed, \old(LISTS_COMPLETE_BUT(h, i)) &&
+      page_wants_list(h, i) ==> LISTS_COMPLETE(h))
  */
 static void list_push(slab_heap *h, uint32_t l, int32_t i)
 {
@@ -101,6 +103,9 @@ static void links_join(slab_heap *h, int32_t i)
       h->links[\old(h->links[i].next)].prev == \old(h->links[i].prev);
     ensures lists_agree: \old(LISTS_AGREE(h) && LIST_OF(h, l, i)) ==>
       LISTS_AGREE(h) && PAGE_UNLISTED(h, i);
+    COMPLETE_ENSURES(complete_unlinked, \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
+      LISTS_COMPLETE_BUT(h, i) && page_listed(h, i)) ==>
+      LISTS_COMPLETE_BUT(h, i) && !page_listed(h, i))
  */
 static void list_unlink(slab_heap *h, uint32_t l, int32_t i)
 {
@@ -145,6 +150,9 @@ bool heap_page_unlisted(const slab_heap *h, uint32_t l, int32_t i)
       (h->meta[h->head[HEAP_POOL]].state == PAGE_FREE &&
        h->head[HEAP_POOL] != taken);
     LISTS_ENSURES(lists_mend, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_mend, \old(LISTS_AGREE(h)) &&
+      \old(h->head[HEAP_POOL]) != taken ==>
+      h->head[HEAP_POOL] == \old(h->head[HEAP_POOL]))
  */
 static void pool_head_mend(slab_heap *h, int32_t taken)
 {
@@ -248,10 +256,15 @@ static void page_set_state(slab_heap *h, int32_t i, uint8_t s)
       LISTS_AGREE(h))
     LISTS_ENSURES(lists_given_large, \old(LISTS_AGREE(h) && PAGE_OFF_LISTS(h, i)) ==>
       LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_given, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE(h))
  */
 static void pool_give(slab_heap *h, int32_t i)
 {
     page_set_state(h, i, (uint8_t)PAGE_FREE);
+    /* For the provers (R31): setting the state wrote no link, so every
+     * page but i is still listed exactly when it belongs on a list. */
+    //@ COMPLETE_ASSERT(complete_state, \at(LISTS_COMPLETE_BUT(h, i), Pre) ==> LISTS_COMPLETE_BUT(h, i))
     if (h->head[HEAP_POOL] != i) {
         heap_list_push(h, HEAP_POOL, i);
         h->pool_count++;
@@ -270,6 +283,9 @@ void heap_pool_give(slab_heap *h, int32_t i)
 void heap_pool_return(slab_heap *h, int32_t i)
 {
     page_set_state(h, i, (uint8_t)PAGE_FREE);
+    /* For the provers (R31): setting the state wrote no link, so every
+     * page but i is still listed exactly when it belongs on a list. */
+    //@ COMPLETE_ASSERT(complete_state, \at(LISTS_COMPLETE_BUT(h, i), Pre) ==> LISTS_COMPLETE_BUT(h, i))
     if (h->head[HEAP_POOL] != i) {
         heap_list_push(h, HEAP_POOL, i);
         h->pool_count++;
@@ -322,6 +338,7 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
     assigns h->empty[c];
     ensures h->empty[c] == HEAP_NO_PAGE;
     LISTS_ENSURES(lists_unkept, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_unkept, \old(LISTS_COMPLETE(h)) ==> LISTS_COMPLETE(h))
  */
 static void empty_clear(slab_heap *h, uint32_t c)
 {
@@ -348,6 +365,8 @@ static void empty_clear(slab_heap *h, uint32_t c)
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_released, CLASS_BYTES_KEPT(h))
+    COMPLETE_ENSURES(complete_released, \old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==>
+      LISTS_COMPLETE(h))
  */
 static bool heap_release_class(slab_heap *h, uint32_t c)
 {
@@ -361,7 +380,10 @@ static bool heap_release_class(slab_heap *h, uint32_t c)
     heap_list_unlink(h, HEAP_CLASS(c), i);
     /*@ LISTS_ASSERT(lists_unlinked, \at(LISTS_AGREE(h), Pre) ==>
           LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) */
+    /*@ COMPLETE_ASSERT(complete_unlinked, \at(LISTS_AGREE(h) && LISTS_COMPLETE(h), Pre) ==>
+          LISTS_COMPLETE_BUT(h, i)) */
     pool_give(h, i);
+    //@ COMPLETE_ASSERT(complete_pooled, \at(LISTS_AGREE(h) && LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE(h))
     //@ LISTS_ASSERT(lists_pooled, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
     empty_clear(h, c);
     return true;
@@ -388,6 +410,8 @@ uint32_t heap_release_empty(slab_heap *h)
           \at(POOL_HEAD_FREE(h) && h->pool_count <= h->npages, Pre) ==>
           POOL_HEAD_FREE(h) && h->pool_count == \at(h->pool_count, Pre) + moved;
         LISTS_INVARIANT(lists_released, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+        COMPLETE_INVARIANT(complete_released,
+          \at(LISTS_AGREE(h) && LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         BYTES_INVARIANT(bytes_released, CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
         loop assigns c, moved, h->head[0 .. HEAP_LISTS - 1], h->pool_count,
@@ -412,6 +436,11 @@ uint32_t heap_release_empty(slab_heap *h)
         }
     }
     return moved;
+}
+
+void heap_set_kept(slab_heap *h, uint32_t c, int32_t i)
+{
+    h->empty[c] = i;
 }
 
 int32_t heap_steal_empty(slab_heap *h)
@@ -554,6 +583,8 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
           LARGE_PAGE_COUNT(h) == \at(LARGE_PAGE_COUNT(h), Pre) + k;
         LISTS_INVARIANT(lists_run, \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
           LISTS_AGREE(h))
+        COMPLETE_INVARIANT(complete_run, \at(LISTS_AGREE(h) &&
+          RUN_FREE(h, start, count) && LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         BYTES_INVARIANT(bytes_run, \at(RUN_FREE(h, start, count), Pre) ==>
           CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
@@ -572,6 +603,9 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count)
         /*@ LISTS_ASSERT(lists_run_unlinked,
               \at(LISTS_AGREE(h) && RUN_FREE(h, start, count), Pre) ==>
               LISTS_AGREE(h) && PAGE_UNLISTED(h, j)) */
+        /*@ COMPLETE_ASSERT(complete_run_unlinked, \at(LISTS_AGREE(h) &&
+              RUN_FREE(h, start, count) && LISTS_COMPLETE(h), Pre) ==>
+              LISTS_COMPLETE_BUT(h, j) && !page_listed(h, j)) */
         page_set_state(h, j, (uint8_t)PAGE_LARGE_TAIL);
     }
     h->pool_count -= count;
@@ -608,6 +642,7 @@ size_t heap_run_give(slab_heap *h, int32_t start)
         loop invariant large_bounded: 0 <= LARGE_PAGE_COUNT(h);
         loop invariant pool_agrees: \at(POOL_AGREES(h), Pre) ==> POOL_AGREES(h);
         LISTS_INVARIANT(lists_run_back, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+        COMPLETE_INVARIANT(complete_run_back, \at(LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE(h))
         MARKS_INVARIANT(marks_kept, \at(PAGES_COUNTED(h), Pre) ==> PAGES_COUNTED(h))
         BYTES_INVARIANT(bytes_run_back, CLASS_BYTES(h) == \at(CLASS_BYTES(h), Pre))
         loop assigns k, h->head[HEAP_POOL], h->pool_count,

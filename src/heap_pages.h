@@ -36,6 +36,8 @@
     LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
       h->links[i].next == HEAP_NO_PAGE && h->links[i].prev == HEAP_NO_PAGE) ==>
       LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_pushed, \old(LISTS_COMPLETE_BUT(h, i)) &&
+      page_wants_list(h, i) ==> LISTS_COMPLETE(h))
  */
 void heap_list_push(slab_heap *h, uint32_t l, int32_t i);
 
@@ -78,6 +80,9 @@ bool heap_page_unlisted(const slab_heap *h, uint32_t l, int32_t i);
       h->links[\old(h->links[i].next)].prev == \old(h->links[i].prev);
     LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h) && LIST_OF(h, l, i)) ==>
       LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
+    COMPLETE_ENSURES(complete_unlinked, \old(LISTS_AGREE(h) && LIST_OF(h, l, i) &&
+      LISTS_COMPLETE_BUT(h, i) && page_listed(h, i)) ==>
+      LISTS_COMPLETE_BUT(h, i) && !page_listed(h, i))
  */
 void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
 
@@ -106,6 +111,9 @@ void heap_list_unlink(slab_heap *h, uint32_t l, int32_t i);
       h->pool_count == (size_t)(\old(h->pool_count) - 1))
     LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
       (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
+    COMPLETE_ENSURES(complete_taken, \old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==>
+      LISTS_COMPLETE_BUT(h, \result) &&
+      (\result != HEAP_NO_PAGE ==> !page_listed(h, \result)))
  */
 int32_t heap_pool_take(slab_heap *h);
 
@@ -127,6 +135,8 @@ int32_t heap_pool_take(slab_heap *h);
       \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
     LISTS_ENSURES(lists_given, \old(LISTS_AGREE(h) && PAGE_UNLISTED(h, i)) ==>
       LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_given, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE(h))
  */
 void heap_pool_give(slab_heap *h, int32_t i);
 
@@ -145,6 +155,8 @@ void heap_pool_give(slab_heap *h, int32_t i);
     COUNTS_ENSURES(returned, \old(TAKEN_COUNTS(h, i)) ==> PAGE_COUNTS_AGREE(h))
     BYTES_ENSURES(bytes_given, CLASS_BYTES(h) ==
       \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
+    COMPLETE_ENSURES(complete_given, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE(h))
  */
 void heap_pool_return(slab_heap *h, int32_t i);
 
@@ -189,8 +201,24 @@ void heap_page_to_class(slab_heap *h, int32_t i, uint8_t c);
     LISTS_ENSURES(lists_released, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_released, CLASS_BYTES_KEPT(h))
+    COMPLETE_ENSURES(complete_released, \old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==>
+      LISTS_COMPLETE(h))
  */
 uint32_t heap_release_empty(slab_heap *h);
+
+/* Class c keeps page i as its empty page (HEAP_NO_PAGE: none). A function
+ * of its own so that the proofs of R28 and R31 show once, with this one
+ * write in view, that the slot (which shares its memory type with the page
+ * links and list heads) leaves every link and head as it was. */
+/*@ requires HEAP_SHAPE(h) && c < SLAB_NUM_CLASSES && page_or_none(h, i);
+    assigns h->empty[c];
+    ensures HEAP_SHAPE(h);
+    ensures h->empty[c] == i;
+    LISTS_ENSURES(lists_kept_empty, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
+    COMPLETE_ENSURES(complete_kept_empty, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE_BUT(h, i))
+ */
+void heap_set_kept(slab_heap *h, uint32_t c, int32_t i);
 
 /* Take some class's empty page for another use (it is off all lists when
  * this returns), or HEAP_NO_PAGE when no class keeps one. O(classes). */
@@ -206,6 +234,9 @@ uint32_t heap_release_empty(slab_heap *h);
     ensures pool_kept: h->head[HEAP_POOL] == \old(h->head[HEAP_POOL]);
     LISTS_CHECK(lists_agree, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
       (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
+    COMPLETE_ENSURES(complete_taken, \old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==>
+      LISTS_COMPLETE_BUT(h, \result) &&
+      (\result != HEAP_NO_PAGE ==> !page_listed(h, \result)))
  */
 int32_t heap_steal_empty(slab_heap *h);
 
@@ -261,6 +292,8 @@ int32_t heap_run_find(const slab_heap *h, size_t count, size_t align_pages,
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_run, \old(RUN_FREE(h, start, count)) ==> CLASS_BYTES_KEPT(h))
+    COMPLETE_ENSURES(complete_run, \old(LISTS_AGREE(h) && RUN_FREE(h, start, count) &&
+      LISTS_COMPLETE(h)) ==> LISTS_COMPLETE(h))
  */
 void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
 
@@ -292,6 +325,7 @@ void heap_run_take(slab_heap *h, int32_t start, uint32_t count);
     LISTS_ENSURES(lists_run_back, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_run_back, CLASS_BYTES_KEPT(h))
+    COMPLETE_ENSURES(complete_run_back, \old(LISTS_COMPLETE(h)) ==> LISTS_COMPLETE(h))
  */
 size_t heap_run_give(slab_heap *h, int32_t start);
 

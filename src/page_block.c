@@ -153,6 +153,8 @@ static SLAB_INLINE bool link_ok(const page_meta *m, uint32_t link)
     ensures page_counted(m);
     ensures bits_kept: \forall integer g; 0 <= g < PAGE_GRANULES ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));
+    COMPLETE_ENSURES(complete_some_free, \forall integer b;
+      block_start(m, b) && !bit_set(m, granule(b)) ==> m->nfree > 0)
  */
 SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
 {
@@ -166,6 +168,9 @@ SLAB_COLD static void page_rebuild(page_meta *m, uint32_t *words)
         loop invariant nfree + used == blocks(m->size, off);
         loop invariant \forall integer b; 0 <= b < off && b % m->size == 0 &&
           bit_set(m, granule(b)) ==> used > 0;
+        COMPLETE_INVARIANT(complete_some_free, \forall integer b;
+          0 <= b < off && b % m->size == 0 && !bit_set(m, granule(b)) ==>
+          nfree > 0)
         loop invariant nfree > 0 ==>
           block_start(m, m->head) && !bit_set(m, granule(m->head));
         loop assigns off, nfree, used, m->head, words[0 .. SLAB_PAGE_WORDS - 1];

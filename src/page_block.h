@@ -183,6 +183,7 @@ PAGE_API uint32_t page_take(page_meta *m, uint32_t *words, bool *repaired);
     ensures !bit_set(m, granule(off));
     ensures \forall integer g; 0 <= g < PAGE_GRANULES && g != granule(off) ==>
               (bit_set(m, g) <==> bit_set{Old}(m, g));
+    COMPLETE_ENSURES(complete_room, !page_full(m))
  */
 PAGE_API bool page_give(page_meta *m, uint32_t *words, uint32_t off);
 

@@ -380,6 +380,8 @@ typedef struct heap_spot {
       LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_formatted, CLASS_BYTES(h) == \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
+    COMPLETE_ENSURES(complete_formatted, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE_BUT(h, i))
  */
 SLAB_COLD static void class_page_format(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -435,12 +437,12 @@ SLAB_COLD static bool class_room_left(const slab_heap *h, uint32_t c)
 /*
  * A refill found no page on the lists (the pool list empty, no class
  * keeping an empty page): count a refusal for lack of memory only if no
- * page of the heap has room for class c. In a heap only the library wrote
- * the lists hold every page with room, so a page found here is one they
- * lost (a free page off the pool list, an empty page no class keeps, a
- * page of class c with room off its list), which only a write from
- * outside the library does: a fault, not a refusal. Only the refusal path
- * walks the page table.
+ * page of the heap has room for class c. In a heap only the library
+ * wrote the lists hold every page with room (R31), so a page found here
+ * is one they lost (a free page off the pool list, an empty page no class
+ * keeps, a page of class c with room off its list), which only a write
+ * from outside the library does: a fault, not a refusal. Only the refusal
+ * path walks the page table.
  */
 /*@ requires HEAP_MEM(h) && c < SLAB_NUM_CLASSES;
     assigns h->oom_count, h->fault_count;
@@ -477,6 +479,8 @@ SLAB_COLD static void refill_refuse(slab_heap *h, uint32_t c)
       TAKEN_COUNTS(h, \result))
     LISTS_ENSURES(lists_taken, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h) &&
       (\result != HEAP_NO_PAGE ==> PAGE_UNLISTED(h, \result)))
+    COMPLETE_ENSURES(complete_taken, \old(LISTS_AGREE(h) && LISTS_COMPLETE(h)) ==>
+      LISTS_COMPLETE_BUT(h, \result))
  */
 SLAB_COLD static int32_t refill_take(slab_heap *h)
 {
@@ -514,6 +518,8 @@ SLAB_COLD static int32_t refill_take(slab_heap *h)
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_installed, CLASS_BYTES(h) == \old(CLASS_BYTES(h)) - CLASS_SHARE_OLD(h, i))
+    COMPLETE_ENSURES(complete_installed, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE(h))
  */
 SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
 {
@@ -549,6 +555,7 @@ SLAB_COLD static void refill_install(slab_heap *h, int32_t i, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -597,6 +604,9 @@ SLAB_COLD static int32_t class_refill(slab_heap *h, uint32_t c)
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_took, \old(page_counted(&h->meta[i])) ==>
       CLASS_BYTES(h) == \old(CLASS_BYTES(h)) + h->meta[i].size)
+    COMPLETE_ENSURES(complete_took, \old(LISTS_COMPLETE_BUT(h, i)) ==>
+      LISTS_COMPLETE_BUT(h, i))
+    COMPLETE_ENSURES(complete_listed, page_listed(h, i) <==> \old(page_listed(h, i)))
  */
 static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
 {
@@ -659,6 +669,7 @@ static SLAB_INLINE uint32_t class_take(slab_heap *h, int32_t i, bool *repaired)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -693,6 +704,7 @@ static SLAB_INLINE int32_t class_page(slab_heap *h, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -704,13 +716,12 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     /* For the provers (R30): the byte count has room for the block. */
     //@ ghost bytes_bounds(h);
 #endif
+    /* Through the page layer, whose contract says the slot write leaves
+     * the lists as they were (R28, R31); the provers did not see that
+     * through a write of the slot here. */
     if (h->meta[i].used == 0u && h->empty[c] == i) {
-        h->empty[c] = HEAP_NO_PAGE;
+        heap_set_kept(h, c, HEAP_NO_PAGE);
     }
-    /* For the provers (R28): the class's kept-page slot has the memory
-     * type of the page links and list heads; writing it left them as they
-     * were. Shown here, with the one write in view. */
-    //@ LISTS_ASSERT(lists_unkept, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
     off = class_take(h, i, &repaired);
     if (page_is_full(&h->meta[i])) {
         heap_list_unlink(h, HEAP_CLASS(c), i);
@@ -737,6 +748,7 @@ static SLAB_INLINE uint32_t class_take_from(slab_heap *h, uint32_t c, int32_t i)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -765,6 +777,7 @@ static SLAB_INLINE heap_spot class_alloc(slab_heap *h, uint32_t c)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -788,6 +801,7 @@ SLAB_COLD static void large_make_room(slab_heap *h)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -820,6 +834,7 @@ SLAB_COLD static void large_take(slab_heap *h, int32_t start, size_t count)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -874,6 +889,7 @@ SLAB_COLD static heap_spot large_alloc(slab_heap *h, size_t size,
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -910,6 +926,7 @@ SLAB_COLD static heap_spot alloc_slow(slab_heap *h, size_t size, size_t align)
     ensures LIVE_KEPT(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -939,9 +956,9 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
  * being full: put it where it now belongs (partial list, the class's kept
  * empty page, or the pool). Off the hot path. Whether the page is on its
  * class's list is asked of the links (heap_page_unlisted), not inferred
- * from whether it was full: the two agree in a heap only the library
- * wrote, and asking keeps the lists agreeing with the page states (R28)
- * whatever the page's counts say.
+ * from whether it was full: the two agree while the lists are complete
+ * (R31, part of the heap invariant), and asking keeps the lists agreeing
+ * with the page states (R28) whatever the page's counts say.
  */
 /*@ requires HEAP_INV_M(h) && 0 <= i < h->npages && c < SLAB_NUM_CLASSES;
     assigns h->head[0 .. HEAP_LISTS - 1], h->pool_count,
@@ -962,19 +979,23 @@ static SLAB_INLINE heap_spot heap_alloc(slab_heap *h, size_t size,
       LISTS_AGREE(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_moves, CLASS_BYTES_KEPT(h))
+    COMPLETE_ENSURES(complete_moves, \old(LISTS_AGREE(h) &&
+      LISTS_COMPLETE_BUT(h, i) && page_wants_list(h, i)) &&
+      \old(h->meta[i].state) == PAGE_CLASS && \old(h->meta[i].cls) == c ==>
+      LISTS_COMPLETE(h))
  */
 SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
 {
     const page_meta *m = &h->meta[i];
     bool unlisted = heap_page_unlisted(h, HEAP_CLASS(c), i);
+    /* For the provers (R31): a page that links to another is listed
+     * (CHAINED), and a class-c page heads no list but its class's (R28),
+     * so the answer is whether the page is listed. */
+    //@ COMPLETE_ASSERT(complete_asked, \at(LISTS_AGREE(h) && LISTS_COMPLETE_BUT(h, i) && h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c, Pre) ==> (unlisted <==> !page_listed(h, i)))
     if (m->used == 0u) {
         if (h->empty[c] == HEAP_NO_PAGE) {
             /* Keep it, on the partial list, as the class's empty page. */
-            h->empty[c] = i;
-            /* For the provers (R28): the slot has the memory type of the
-             * links and list heads; this write left them as they were
-             * (shown before the push, with the one write in view). */
-            //@ LISTS_ASSERT(lists_kept_empty, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+            heap_set_kept(h, c, i);
             if (unlisted) {
                 heap_list_push(h, HEAP_CLASS(c), i);
             }
@@ -985,6 +1006,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
             /* For the provers (R28): either way the page is now on no
              * list, which giving it to the pool needs. */
             //@ LISTS_ASSERT(lists_off, \at(LISTS_AGREE(h) && h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c, Pre) ==> LISTS_AGREE(h) && PAGE_UNLISTED(h, i))
+            //@ COMPLETE_ASSERT(complete_off, \at(LISTS_AGREE(h) && LISTS_COMPLETE_BUT(h, i) && h->meta[i].state == PAGE_CLASS && h->meta[i].cls == c, Pre) ==> LISTS_COMPLETE_BUT(h, i))
             heap_pool_give(h, i);
         }
     } else if (unlisted) {
@@ -1015,6 +1037,7 @@ SLAB_COLD static void class_page_moves(slab_heap *h, int32_t i, uint32_t c)
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -1078,6 +1101,12 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     /* For the provers: page_give and count_free wrote no page state and
      * no page counter. */
     //@ assert counts_kept: \at(PAGE_COUNTS_AGREE(h), Pre) ==> PAGE_COUNTS_AGREE(h);
+    /* For the provers (R31): page_give wrote page i's block fields only,
+     * so the lists and every other page are as they were, and page i has
+     * room now; if it had room before, it was listed and still is. */
+    //@ COMPLETE_ASSERT(complete_given_back, \at(LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE_BUT(h, i) && page_wants_list(h, i) && (page_listed(h, i) <==> \at(page_listed(h, i), Pre)))
+    //@ COMPLETE_ASSERT(complete_lists_now, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
+    //@ COMPLETE_ASSERT(complete_stays, \at(LISTS_COMPLETE(h), Pre) && !was_full ==> LISTS_COMPLETE(h))
     if (m->used == 0u || was_full) {
         class_page_moves(h, i, c);
     }
@@ -1099,6 +1128,7 @@ static SLAB_INLINE bool class_free(slab_heap *h, int32_t i, uint32_t off)
     ensures FREE_FRAME(h, i, 0);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -1141,6 +1171,7 @@ SLAB_COLD static void large_free(slab_heap *h, int32_t i)
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -1161,6 +1192,7 @@ static SLAB_INLINE void class_free_reported(slab_heap *h, int32_t i,
     ensures FREE_FRAME(h, i, off);
     ensures page_counts: \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h);
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */
@@ -1198,6 +1230,7 @@ static bool layout_fits(const void *p, size_t usable, size_t size, size_t align)
     ensures PTR_REFUSED(h) ==> HEAP_UNCHANGED(h, Pre);
     COUNTS_ENSURES(counts_alloc, \old(PAGE_COUNTS_AGREE(h)) ==> PAGE_COUNTS_AGREE(h))
     LISTS_ENSURES(lists_kept, LISTS_KEPT(h))
+    COMPLETE_ENSURES(complete_kept, COMPLETE_KEPT(h))
     MARKS_ENSURES(marks_kept, MARKS_KEPT(h))
     BYTES_ENSURES(bytes_kept, BYTES_KEPT(h))
  */

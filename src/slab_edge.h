@@ -86,6 +86,7 @@ void heap_copy_bytes(void *to, const void *from, size_t n);
     ensures counts: PAGE_COUNTS_AGREE(h);
     MARKS_ENSURES(marks_formatted, PAGES_COUNTED(h))
     BYTES_ENSURES(bytes_formatted, BYTES_AGREE(h))
+    COMPLETE_ENSURES(complete_lists, LISTS_COMPLETE(h))
  */
 void heap_format(slab_heap *h);
 

@@ -1263,6 +1263,30 @@ static bool lists_agree(const slab_heap *h)
     return true;
 }
 
+/* `steps` calls that move pages between the pool, several classes and
+ * large blocks: each frees the block in a random slot of `live`, or
+ * allocates one of a random size of `sizes` (8 of them) and alignment
+ * below 2^align_bits there; `check` must hold after every call. */
+static void page_move_workload(slab_heap *h, const size_t *sizes, void **live,
+                               uint32_t slots, uint32_t seed, int steps,
+                               uint32_t align_bits,
+                               bool (*check)(const slab_heap *))
+{
+    for (int step = 0; step < steps; step++) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t slot = (seed >> 8) % slots;
+        if (live[slot] != NULL) {
+            slab_free(h, live[slot]);
+            live[slot] = NULL;
+        } else {
+            size_t size = sizes[(seed >> 16) % 8u];
+            size_t align = (size_t)1u << ((seed >> 20) % align_bits);
+            live[slot] = slab_alloc(h, size, align);
+        }
+        assert_true(check(h));
+    }
+}
+
 /* A workload that moves pages between the pool, several classes and
  * large blocks, with R28 checked after every call; then the checker is
  * shown to fail on each kind of disagreement. */
@@ -1272,21 +1296,8 @@ static void test_lists_agree_through_page_moves(void **state)
                                    SLAB_PAGE_SIZE + 1u, 3u * SLAB_PAGE_SIZE};
     slab_heap *h = F->h;
     void *live[48] = {0};
-    uint32_t seed = 12345u;
     assert_true(lists_agree(h));
-    for (int step = 0; step < 4000; step++) {
-        seed = seed * 1103515245u + 12345u;
-        uint32_t slot = (seed >> 8) % 48u;
-        if (live[slot] != NULL) {
-            slab_free(h, live[slot]);
-            live[slot] = NULL;
-        } else {
-            size_t size = sizes[(seed >> 16) % 8u];
-            size_t align = (size_t)1u << ((seed >> 20) % 8u);
-            live[slot] = slab_alloc(h, size, align);
-        }
-        assert_true(lists_agree(h));
-    }
+    page_move_workload(h, sizes, live, 48u, 12345u, 4000, 8u, lists_agree);
     for (uint32_t k = 0; k < 48u; k++) {
         slab_free(h, live[k]);
         assert_true(lists_agree(h));
@@ -1312,6 +1323,154 @@ static void test_lists_agree_through_page_moves(void **state)
     h->links[F->large_page].next = HEAP_NO_PAGE;
     h->links[F->large_page].prev = HEAP_NO_PAGE;
     assert_true(lists_agree(h));
+    assert_true(slab_check(h));
+}
+
+/*
+ * R31 at run time: the lists are complete. Written twice: as the proof
+ * states it (LISTS_COMPLETE, spec/heap_spec.h: facts about single pages)
+ * and as a walk along every list from its first page, which is what
+ * "the list holds the page" means to a reader. The walk is the stronger
+ * form; the workload below checks that the two agree.
+ */
+static bool page_wants_list(const page_meta *m)
+{
+    bool full = m->nfree == 0u && (uint32_t)m->carved + m->size > SLAB_PAGE_SIZE;
+    return m->state == (uint8_t)PAGE_FREE ||
+           (m->state == (uint8_t)PAGE_CLASS && (!full || m->used == 0u));
+}
+
+static bool page_listed(const slab_heap *h, int32_t i)
+{
+    if (h->links[i].prev != HEAP_NO_PAGE) {
+        return true;
+    }
+    for (uint32_t l = 0; l < (uint32_t)HEAP_LISTS; l++) {
+        if (h->head[l] == i) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* LISTS_COMPLETE: a page that links to another is listed, and a page is
+ * listed exactly when it belongs on a list. */
+static bool lists_complete_local(const slab_heap *h)
+{
+    for (int32_t i = 0; i < (int32_t)h->npages; i++) {
+        if (h->links[i].next != HEAP_NO_PAGE && !page_listed(h, i)) {
+            return false;
+        }
+        if (page_listed(h, i) != page_wants_list(&h->meta[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The walk: every page reached from list l's first page is of l's kind,
+ * no page is reached twice, and the pages reached are exactly those that
+ * belong on a list. */
+static bool lists_complete_walk(const slab_heap *h)
+{
+    static bool seen[256];
+    int32_t n = (int32_t)h->npages;
+    if (n > 256) {
+        return false;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        seen[i] = false;
+    }
+    for (uint32_t l = 0; l < (uint32_t)HEAP_LISTS; l++) {
+        for (int32_t i = h->head[l]; i != HEAP_NO_PAGE; i = h->links[i].next) {
+            const page_meta *m = &h->meta[i];
+            bool kind = l == HEAP_POOL ? m->state == (uint8_t)PAGE_FREE
+                                       : m->state == (uint8_t)PAGE_CLASS &&
+                                             m->cls + 1u == l;
+            if (i < 0 || i >= n || seen[i] || !kind) {
+                return false;
+            }
+            seen[i] = true;
+        }
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (seen[i] != page_wants_list(&h->meta[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Both forms, which must agree. */
+static bool lists_complete(const slab_heap *h)
+{
+    bool local = lists_complete_local(h);
+    assert_true(local == lists_complete_walk(h));
+    return local;
+}
+
+/* A workload that moves pages between the pool, several classes and
+ * large blocks, with R31 checked both ways after every call; then each
+ * check is shown to fail on a lost page and on a full page left listed. */
+static void test_lists_complete_through_page_moves(void **state)
+{
+    static const size_t sizes[] = {16, 48, 256, 1024, 2048, 4096,
+                                   SLAB_PAGE_SIZE + 1u, 2u * SLAB_PAGE_SIZE};
+    slab_heap *h = F->h;
+    void *live[64] = {0};
+    assert_true(lists_complete(h));
+    page_move_workload(h, sizes, live, 64u, 777u, 5000, 6u, lists_complete);
+
+    /* A page of one block of 4096 bytes is full: on no list. */
+    void *one = slab_alloc(h, SLAB_PAGE_SIZE, 1);
+    assert_non_null(one);
+    int32_t full = page_of(h, one);
+    assert_false(page_listed(h, full));
+    assert_true(lists_complete_local(h));
+    assert_true(lists_complete_walk(h));
+    /* Put it first on its class's list (a write from outside): a full
+     * page listed. Both checks fail. */
+    uint32_t l = HEAP_CLASS(h->meta[full].cls);
+    int32_t old = h->head[l];
+    h->links[full].next = old;
+    if (old != HEAP_NO_PAGE) {
+        h->links[old].prev = full;
+    }
+    h->head[l] = full;
+    assert_false(lists_complete_local(h));
+    assert_false(lists_complete_walk(h));
+    h->head[l] = old;
+    if (old != HEAP_NO_PAGE) {
+        h->links[old].prev = HEAP_NO_PAGE;
+    }
+    h->links[full].next = HEAP_NO_PAGE;
+    assert_true(lists_complete_local(h));
+
+    /* Drop the pool's first page from the list: a free page lost. */
+    int32_t first = h->head[HEAP_POOL];
+    assert_true(first != HEAP_NO_PAGE);
+    int32_t second = h->links[first].next;
+    h->head[HEAP_POOL] = second;
+    if (second != HEAP_NO_PAGE) {
+        h->links[second].prev = HEAP_NO_PAGE;
+    }
+    h->links[first].next = HEAP_NO_PAGE;
+    assert_false(lists_complete_local(h));
+    assert_false(lists_complete_walk(h));
+    h->links[first].next = second;
+    if (second != HEAP_NO_PAGE) {
+        h->links[second].prev = first;
+    }
+    h->head[HEAP_POOL] = first;
+    assert_true(lists_complete_local(h));
+    assert_true(lists_complete_walk(h));
+
+    for (uint32_t k = 0; k < 64u; k++) {
+        slab_free(h, live[k]);
+    }
+    slab_free(h, one);
+    assert_true(lists_complete_local(h));
+    assert_true(lists_complete_walk(h));
     assert_true(slab_check(h));
 }
 
@@ -1401,6 +1560,7 @@ int main(void)
         cmocka_unit_test(test_heap_arena_layout_contract),
         cmocka_unit_test(test_realloc_copies_only_the_old_block),
         cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
+        cmocka_unit_test_setup(test_lists_complete_through_page_moves, setup),
         cmocka_unit_test_setup(test_full_page_left_on_list, setup),
         cmocka_unit_test_setup(test_pool_next_page_in_use, setup),
         cmocka_unit_test_setup(test_pool_first_page_self_link, setup),
