@@ -329,23 +329,6 @@ static bool empty_page_ok(const slab_heap *h, uint32_t c, int32_t i)
 }
 
 /*
- * Class c keeps no empty page any more. A function of its own so that
- * R28's proof (core-lists) shows once, with this one write in view, that
- * the slot (which shares its memory type with the page links) leaves
- * every link as it was.
- */
-/*@ requires HEAP_SHAPE(h) && c < SLAB_NUM_CLASSES;
-    assigns h->empty[c];
-    ensures h->empty[c] == HEAP_NO_PAGE;
-    LISTS_ENSURES(lists_unkept, \old(LISTS_AGREE(h)) ==> LISTS_AGREE(h))
-    COMPLETE_ENSURES(complete_unkept, \old(LISTS_COMPLETE(h)) ==> LISTS_COMPLETE(h))
- */
-static void empty_clear(slab_heap *h, uint32_t c)
-{
-    h->empty[c] = HEAP_NO_PAGE;
-}
-
-/*
  * Give class c's kept empty page, if it has one, back to the pool. One
  * step of heap_release_empty, a function of its own so that what one step
  * does to the page states is proved once, outside the loop.
@@ -385,7 +368,7 @@ static bool heap_release_class(slab_heap *h, uint32_t c)
     pool_give(h, i);
     //@ COMPLETE_ASSERT(complete_pooled, \at(LISTS_AGREE(h) && LISTS_COMPLETE(h), Pre) ==> LISTS_COMPLETE(h))
     //@ LISTS_ASSERT(lists_pooled, \at(LISTS_AGREE(h), Pre) ==> LISTS_AGREE(h))
-    empty_clear(h, c);
+    heap_set_kept(h, c, HEAP_NO_PAGE);
     return true;
 }
 
