@@ -177,7 +177,7 @@ def main():
     ap.add_argument('--split-run', action='append', default=[],
                     metavar='NAME|FILES|DEFS|PROPS',
                     help='a run of named clauses of make prove (core-lists, '
-                         'api-counts, api-lists): its name, files, preprocessor '
+                         'api-counts, ...): its name, files, preprocessor '
                          'options and -wp-prop names, joined by "|" (one argument, '
                          'written --split-run=..., since DEFS starts with a dash); '
                          'a mutant of one of its files that the main proof does not '
@@ -252,9 +252,8 @@ def main():
              'mutant at a time: the tests alone judge them). A mutant of '
              'a proved file that the function\'s proof does not catch is also given '
              'to the runs of `make prove` that prove clauses of its file apart '
-             '(`core-lists`: R28 of the page layer; `api-counts`: the page counts of '
-             '`src/slab.c`; `api-lists`: R28 of `src/slab.c`), one after the other '
-             'until one catches it. '
+             '(' + ', '.join('`%s`' % r.split('|')[0] for r in a.split_run) + '; '
+             'Makefile, WP_SPLIT_RUN), one after the other until one catches it. '
              'Counted only since 2026-12-02: earlier runs of this script gave WP '
              'the unmutated `src/` (Frama-C resolves a relative file name against '
              '`$PWD`, which the script did not set for the scratch copy), so every '

@@ -204,8 +204,8 @@
  * COUNTS_ENSURES (their names start with counts_ in src/slab.c). The other
  * runs of src/slab.c do not see these clauses at all, neither as goals nor
  * as callees' guarantees: with the page counts among their hypotheses,
- * goals that do not need them (frame, liveness) timed out (README, "Tried
- * on 2026-12-07"). Sound, because every clause is still proved once: a
+ * goals that do not need them (frame, liveness) timed out
+ * (proofs/JOURNAL.md, "Landed on 2026-12-07, first"). Sound, because every clause is still proved once: a
  * function's contract is the conjunction of what the two kinds of run
  * prove, and each run assumes of a callee only clauses proved in some run.
  * The page layer's run (`core`) defines SLAB_PROOF_COUNTS too and proves
@@ -313,7 +313,7 @@
  * only the clauses and loop invariants written with these two macros
  * (their names start with lists_). The page layer's main run, `core`,
  * does not see them: with them among its hypotheses, 31 goals that do not
- * need them timed out (README, "Tried on 2026-12-06"). LISTS_CHECK is
+ * need them timed out (proofs/JOURNAL.md, "Tried on 2026-12-06"). LISTS_CHECK is
  * for a clause `core` proves as `check ensures` (given to no caller) and
  * `core-lists` gives to the callers it proves R28 for: the public list
  * operations' `lists_agree`. LISTS_ASSERT is a step of such a proof;
@@ -347,7 +347,12 @@
  * walk along a list would need an induction the provers do not do; what
  * stands in for it is CHAINED below: a page that links to another is
  * listed itself, so no run of linked pages starts anywhere but at a list's
- * first page. What it buys:
+ * first page. A cycle of linked pages that no list reaches would pass
+ * (each of its pages has a page before it); slab_check rules one out at
+ * run time: its walks from the lists' first pages must reach as many
+ * pages as belong on the lists, and no other page may hold a link
+ * (src/slab_inspect.c).
+ * What it buys:
  *   - a class page with room is found from its class's list, so a refill
  *     happens only when the class has no page with room, and a page the
  *     list's first page names is never full;

@@ -9,8 +9,9 @@
  * (heap_pages.h) calls its static twin here, whose contract gives as plain
  * `ensures` what the public one states as `check ensures`: in this file
  * heap_pool_take and heap_steal_empty build their proof of R28 on it,
- * while the proofs of src/slab.c, which do not use R28 yet, are not
- * handed the extra facts (see the README's "Not written yet").
+ * while callers see the public ones' R28 facts only in the runs that
+ * prove R28 (LISTS_CHECK, spec/heap_spec.h): the other runs are not
+ * handed facts they do not need.
  */
 /*@ requires HEAP_SHAPE(h);
     requires l < HEAP_LISTS && 0 <= i < h->npages && h->head[l] != i;
@@ -441,6 +442,11 @@ int32_t heap_steal_empty(slab_heap *h)
         int32_t i = h->empty[c];
         if (empty_page_ok(h, (uint32_t)c, i)) {
             list_unlink(h, HEAP_CLASS(c), i);
+            /* The one write of the slot not made through heap_set_kept:
+             * this function's R31 clause leaves out page i, not the
+             * page heap_set_kept is given. A heap_set_kept whose R31
+             * clause held for any page left out (tried 2026-12-07) made
+             * its callers' R31 goals time out. */
             h->empty[c] = HEAP_NO_PAGE;
             return i;
         }

@@ -202,9 +202,10 @@ size_t slab_usable_size(const slab_heap *h, const void *p);
  * slab_check: verify the whole heap invariant: every page in exactly one
  * state, every free list well formed (each link in its page, at a block
  * start, of a free block, no cycle, as long as the page's count says),
- * every class and pool list consistent, allocated bits and counters in
- * agreement, bytes_used equal to the sum of live blocks. Returns true if
- * all hold. Reads only; for tests, watchdogs and audits. Time: O(pages +
+ * the pool holding exactly the free pages and each class's list exactly
+ * its pages with room, no other page linked, allocated bits and counters
+ * in agreement, bytes_used equal to the sum of live blocks. Returns true
+ * if all hold. Reads only; for tests, watchdogs and audits. Time: O(pages +
  * blocks).
  */
 bool slab_check(const slab_heap *h);

@@ -77,8 +77,12 @@ static bool granule_starts_block(uint32_t g, uint32_t size, uint32_t blocks)
 
 /*
  * One class page: shape, bitmap (bits only at block starts, `used` of
- * them), free list (exactly nfree distinct free blocks; see README for why
- * "nfree valid links, then the end" rules out repeats).
+ * them), free list (exactly nfree distinct free blocks). "nfree links,
+ * each to an unmarked carved block, then the end" rules out a repeat:
+ * a block's successor is its link, so a walk that met a block twice
+ * would go round the same blocks for ever and never read the end. The
+ * page has exactly nfree unmarked carved blocks (blocks - used), so the
+ * list holds each of them once.
  * True only if the page keeps the page invariant for its class's size.
  */
 /*@ requires HEAP_MEM(h) && 0 <= i < h->npages && class_table_ok;
@@ -219,6 +223,35 @@ static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
     return n;
 }
 
+/* How many of page i's two links name a page (0, 1 or 2). */
+/*@ requires INSPECT_MEM(h) && h->npages > 0 && i < h->npages;
+    assigns \nothing;
+    ensures \result <= 2;
+ */
+static uint32_t page_links(const slab_heap *h, uint32_t i)
+{
+    uint32_t n = 0u;
+    if (h->links[i].prev != HEAP_NO_PAGE) {
+        n++;
+    }
+    if (h->links[i].next != HEAP_NO_PAGE) {
+        n++;
+    }
+    return n;
+}
+
+/* The links a well formed list of n pages holds: 2 (n - 1), none if n
+ * is 0 (each page but the first names the one before, each but the last
+ * the one after). */
+/*@ requires n <= HEAP_MAX_PAGES;
+    assigns \nothing;
+    ensures \result == (n == 0 ? 0 : 2 * (n - 1));
+ */
+static uint32_t list_links(uint32_t n)
+{
+    return n == 0u ? 0u : 2u * (n - 1u);
+}
+
 /* Pages q with i < q < j are tail pages. */
 #define TAILS_BETWEEN(h, i, j)                                               \
     (\forall integer q_; (i) < q_ < (j) ==>                                 \
@@ -231,6 +264,16 @@ static uint32_t list_count(const slab_heap *h, int32_t head, uint8_t state,
 /*
  * The whole invariant, read from the header, the page table and the free
  * blocks: O(pages + blocks), every walk bounded.
+ *
+ * The lists (R28, R31): each list walk checks that its pages are distinct
+ * (a page's back link names the page before it), of the list's kind and,
+ * on a class list, not full; the pool must hold as many pages as are free
+ * and class c's list as many as c has pages with room, so each holds all
+ * of them. That leaves the pages on no list, which the library asks
+ * whether they are listed by their links (heap_page_unlisted): a well
+ * formed list of n pages holds 2 (n - 1) links, so the page table may hold
+ * no other link. `links` counts the link fields that name a page, over
+ * every page, and each list walk takes its own off.
  */
 /*@ requires INSPECT_MEM(h) && class_table_ok;
     assigns \nothing;
@@ -250,6 +293,7 @@ static bool heap_check(const slab_heap *h)
     uint32_t empties[SLAB_NUM_CLASSES];
     size_t bytes = 0u;
     size_t large = 0u;
+    uint32_t links = 0u;
     uint32_t n;
 
     if (h->npages <= 0 || h->npages > (int64_t)HEAP_MAX_PAGES ||
@@ -275,7 +319,8 @@ static bool heap_check(const slab_heap *h)
                          large <= i;
         loop invariant counted_bytes: bytes == live_bytes_below(h, i) &&
                          bytes <= i * SLAB_PAGE_SIZE;
-        loop assigns i, free_pages, bytes, large,
+        loop invariant counted_links: links <= 2 * i;
+        loop assigns i, free_pages, bytes, large, links,
                 room[0 .. SLAB_NUM_CLASSES - 1],
                 empties[0 .. SLAB_NUM_CLASSES - 1];
         loop variant h->npages - i;
@@ -283,6 +328,7 @@ static bool heap_check(const slab_heap *h)
     while ((int64_t)i < h->npages) {
         const page_meta *m = &h->meta[i];
         uint32_t step = 1u; /* a large block is checked whole */
+        links += page_links(h, i);
         switch (m->state) {
         case PAGE_FREE:
             free_pages++;
@@ -318,13 +364,15 @@ static bool heap_check(const slab_heap *h)
                   large_pages_below(h, j) == large_pages_below(h, i) + (j - i);
                 loop invariant run_bytes: live_bytes_below(h, j) ==
                   live_bytes_below(h, i) + m->run * SLAB_PAGE_SIZE;
-                loop assigns j;
+                loop invariant run_links: links <= 2 * j;
+                loop assigns j, links;
                 loop variant i + m->run - j;
              */
             for (uint32_t j = i + 1u; j - i < m->run; j++) {
                 if (h->meta[j].state != (uint8_t)PAGE_LARGE_TAIL) {
                     return false;
                 }
+                links += page_links(h, j);
             }
             /*@ assert run_counted:
                   free_pages_below(h, i + m->run) == free_pages_below(h, i) &&
@@ -348,20 +396,23 @@ static bool heap_check(const slab_heap *h)
         i += step;
     }
     n = list_count(h, h->head[HEAP_POOL], (uint8_t)PAGE_FREE, 0u);
-    if (n == LIST_BAD || n != free_pages || n != h->pool_count) {
+    if (n == LIST_BAD || n != free_pages || n != h->pool_count ||
+        list_links(n) > links) {
         return false;
     }
+    links -= list_links(n);
     /*@ loop invariant 0 <= c <= SLAB_NUM_CLASSES;
         loop invariant \forall integer l; 1 <= l < 1 + c ==>
                          page_or_none(h, h->head[l]);
-        loop assigns c, n;
+        loop assigns c, n, links;
         loop variant SLAB_NUM_CLASSES - c;
      */
     for (uint32_t c = 0u; c < (uint32_t)SLAB_NUM_CLASSES; c++) {
         n = list_count(h, h->head[HEAP_CLASS(c)], (uint8_t)PAGE_CLASS, c);
-        if (n == LIST_BAD || n != room[c]) {
+        if (n == LIST_BAD || n != room[c] || list_links(n) > links) {
             return false;
         }
+        links -= list_links(n);
         if (empties[c] != (h->empty[c] == HEAP_NO_PAGE ? 0u : 1u)) {
             return false;
         }
@@ -378,7 +429,7 @@ static bool heap_check(const slab_heap *h)
             return false;
         }
     }
-    return bytes == h->bytes_used &&
+    return links == 0u && bytes == h->bytes_used &&
            large == h->large_pages && h->bytes_peak >= h->bytes_used;
 }
 

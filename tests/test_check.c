@@ -141,6 +141,37 @@ static void test_check_states_and_lists(void **state)
     DAMAGE(h->empty[15], HEAP_NO_PAGE);          /* class 512's empty page */
 }
 
+/* A page on no list must have no links: the library asks a page's links
+ * whether it is listed (heap_page_unlisted), so a stale link on a full
+ * page would keep a free from putting it back on its class's list (R31).
+ * Each damage below leaves every list walk from the heads as it was; only
+ * the count of the links in the page table (heap_check) sees it. */
+static void test_check_links_of_unlisted_pages(void **state)
+{
+    slab_heap *h = F->h;
+    void *one = slab_alloc(h, SLAB_PAGE_SIZE, 1); /* a full page */
+    assert_non_null(one);
+    int32_t full = page_of(h, one);
+    int32_t free_page = h->head[HEAP_POOL];
+    int32_t tail = F->large_page + 2;
+    assert_true(free_page >= 0);
+    assert_true(slab_check(h));
+    assert_int_equal(h->meta[tail].state, PAGE_LARGE_TAIL);
+    assert_true(heap_page_unlisted(h, HEAP_CLASS(h->meta[full].cls), full));
+    DAMAGE(h->links[full].prev, free_page);
+    DAMAGE(h->links[full].next, free_page);
+    DAMAGE(h->links[full].prev, full);                 /* a loop of one */
+    DAMAGE(h->links[F->large_page].next, free_page);   /* a large block */
+    DAMAGE(h->links[tail].prev, F->large_page + 1);    /* a tail page */
+    DAMAGE(h->links[tail].next, tail);
+    /* What the first damage would cost: the full page reads as listed. */
+    h->links[full].prev = free_page;
+    assert_false(heap_page_unlisted(h, HEAP_CLASS(h->meta[full].cls), full));
+    h->links[full].prev = HEAP_NO_PAGE;
+    slab_free(h, one);
+    assert_true(slab_check(h));
+}
+
 static void test_check_counters_and_table(void **state)
 {
     slab_heap *h = F->h;
@@ -1474,6 +1505,38 @@ static void test_lists_complete_through_page_moves(void **state)
     assert_true(slab_check(h));
 }
 
+/* The gap between R31 as proved and the walk: the pool's last two pages
+ * cut off and closed into a cycle of their own. The links still agree
+ * (R28), the counters with the page table (R27), and each free page is
+ * "listed" as the proof reads it (R31), but no walk from a list's first
+ * page reaches the two: the walk form fails, and so does slab_check. */
+static void test_detached_cycle_caught_by_check(void **state)
+{
+    slab_heap *h = F->h;
+    int32_t a = h->head[HEAP_POOL];
+    int32_t before = HEAP_NO_PAGE;
+    assert_true(a != HEAP_NO_PAGE && h->links[a].next != HEAP_NO_PAGE);
+    while (h->links[h->links[a].next].next != HEAP_NO_PAGE) {
+        before = a;
+        a = h->links[a].next;
+    }
+    int32_t b = h->links[a].next; /* a, b: the pool's last two pages */
+    assert_true(before != HEAP_NO_PAGE); /* the pool keeps a first page */
+    assert_true(slab_check(h));
+    h->links[before].next = HEAP_NO_PAGE;
+    h->links[a].prev = b;
+    h->links[b].next = a;
+    assert_true(lists_agree(h));
+    assert_true(lists_complete_local(h));
+    assert_false(lists_complete_walk(h));
+    assert_false(slab_check(h));
+    h->links[b].next = HEAP_NO_PAGE;
+    h->links[a].prev = before;
+    h->links[before].next = a;
+    assert_true(lists_complete_walk(h));
+    assert_true(slab_check(h));
+}
+
 /* A free decides whether its page must be linked or unlinked by asking
  * the links (heap_page_unlisted), not by whether the page was full: the
  * two agree unless a write from outside left a full page on its class's
@@ -1533,6 +1596,7 @@ int main(void)
         cmocka_unit_test_setup(test_check_bitmap, setup),
         cmocka_unit_test_setup(test_check_free_list, setup),
         cmocka_unit_test_setup(test_check_states_and_lists, setup),
+        cmocka_unit_test_setup(test_check_links_of_unlisted_pages, setup),
         cmocka_unit_test_setup(test_check_counters_and_table, setup),
         cmocka_unit_test_setup(test_damaged_class_page_refused, setup),
         cmocka_unit_test_setup(test_full_page_on_list_refused, setup),
@@ -1562,6 +1626,7 @@ int main(void)
         cmocka_unit_test_setup(test_lists_agree_through_page_moves, setup),
         cmocka_unit_test_setup(test_lists_complete_through_page_moves, setup),
         cmocka_unit_test_setup(test_full_page_left_on_list, setup),
+        cmocka_unit_test_setup(test_detached_cycle_caught_by_check, setup),
         cmocka_unit_test_setup(test_pool_next_page_in_use, setup),
         cmocka_unit_test_setup(test_pool_first_page_self_link, setup),
     };
