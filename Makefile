@@ -150,7 +150,8 @@ WP_RUN   = frama-c -cpp-extra-args="-Isrc -Ispec$(if $(WP_DEFS_$(3)), $(WP_DEFS_
 # runs (files of SRC in no run are listed as not in the proof), then
 # ci/proof-summary.sh on each log. Fails if the report cannot be written,
 # its verdict is not 100% (a smoke test with no prover verdict recorded, for
-# one), or any run's summary fails.
+# one), a function has no goal and is not in the trusted edge (spec/TRUSTED.md),
+# or any run's summary fails.
 define WP_PROVE
 	@mkdir -p $(BUILD)
 	rm -f $(BUILD)/$(2).log $(BUILD)/$(2).json $(foreach R,$(WP_RUNS),$(BUILD)/$(2)-$(R).json)

@@ -15,7 +15,9 @@ prover cache replays with any selection of the same file set):
 form --log LOG --json JSON --proved FILES --command CMD still works, as a run
 named "prove".) The verdict is 100% only if every run is; functions defined in
 the .c files with no goal in any run (not selected with -wp-fct, or in a --src
-file in no run) are listed under "Functions not yet proved".
+file in no run) are listed under "Functions outside the proof": as trusted when
+the function is in a file of no run and a row of spec/TRUSTED.md names it (the
+trusted edge, with its reason and what backs it), as not yet proved otherwise.
 
 Every figure in the report is computed here from what WP wrote in these runs:
 
@@ -35,9 +37,10 @@ Every figure in the report is computed here from what WP wrote in these runs:
 Python 3 standard library only. The report is deterministic apart from the date
 and the timings. Exit status 0 when the report was written and its verdict is
 100% (every goal proved and every smoke test confirmed by a prover's recorded
-verdict), 1 when it was written with any other verdict (a smoke test whose cache
-entry is missing passes in WP's log, so only this check catches it), 2 on a
-usage or I/O error.
+verdict) and every function is in the proof or in the trusted edge, 1 when it
+was written otherwise (a smoke test whose cache entry is missing passes in WP's
+log, so only this check catches it; a function that left the proof, say a file
+dropped from the runs, has no goal to fail), 2 on a usage or I/O error.
 """
 
 import argparse
@@ -223,6 +226,27 @@ def c_definitions(path):
     """Names of the functions defined (with a body) at top level in a C file,
     ghost functions included."""
     return [n for n, _ in c_functions(path)] + c_ghost_functions(path)
+
+
+def trusted_edge():
+    """(files, names): the files spec/TRUSTED.md lists on its line "Files
+    outside the proof ...: `a.c`, `b.c`.", and a map function name -> ids
+    (T1, T2, ...) of the rows of its table that name it in backticks. A function
+    counts as trusted only if its file is in no run and is listed, and a row
+    names it: rows also name proved functions (what backs an assumption)."""
+    out = collections.defaultdict(list)
+    text = read('spec/TRUSTED.md') or ''
+    m = re.search(r'^Files outside the proof[^:\n]*:(.*)$', text, re.M)
+    files = set(re.findall(r'`([\w./-]+)`', m.group(1))) if m else set()
+    tt = md_tables(text)
+    for row in (tt[0][1] if tt else []):
+        tid = row[0].strip() if row else ''
+        if not re.fullmatch(r'T\d+', tid):
+            continue
+        for tok in re.findall(r'`([A-Za-z_]\w*)`', ' '.join(row[1:])):
+            if tid not in out[tok]:
+                out[tok].append(tid)
+    return files, out
 
 
 def definition_files(proved):
@@ -743,6 +767,17 @@ def main():
     outside = [f for f in src_files if f not in run_files]
     n_defined = sum(len(defined[f]) for f in src_files)
     n_missing = sum(len(v) for v in missing.values())
+    # the trusted edge: functions of files in no run that spec/TRUSTED.md names
+    edge_files, named = trusted_edge()
+    edge = {n: named[n] for f in outside if f in edge_files
+            for n, _ in missing[f] if n in named}
+    n_trusted = sum(1 for f in src_files for n, _ in missing[f] if n in edge)
+    n_open = n_missing - n_trusted
+
+    def trusted_ids(names_):
+        ids = sorted({t for n in names_ for t in edge.get(n, [])},
+                     key=lambda t: int(t[1:]))
+        return ', '.join(ids)
 
     out = header(runs)
 
@@ -759,17 +794,29 @@ def main():
     if any(r.checks for r in runs):
         verdict += '; consistency checks failed (below)'
     if all_ok and n_missing:
-        verdict += ' (of the functions in the proof only: %d functions not yet proved)' \
-            % n_missing
+        verdict += ' (of the functions in the proof only: %s)' % '; '.join(
+            x for x in ('%d functions of the trusted edge excluded' % n_trusted
+                        if n_trusted else '',
+                        '%d functions not yet proved' % n_open if n_open else '') if x)
     out += ['Verdict: ' + verdict + '.', '']
-    if n_missing:
+    if n_open:
         out += ['Coverage: **the proof is not complete**: %d of the %d functions defined in '
-                'the source files have no goal in any run (%d in files of the runs, not '
-                'selected with `-wp-fct`; %d in %d file%s not in the proof): listed under '
-                '"Functions not yet proved".'
-                % (n_missing, n_defined, sum(len(missing[f]) for f in in_proof),
-                   sum(len(missing[f]) for f in outside), len(outside),
-                   '' if len(outside) == 1 else 's'), '']
+                'the source files have no goal in any run and are not in the trusted '
+                'edge (spec/TRUSTED.md) (%d in files of the runs, not selected with `-wp-fct`; %d in '
+                'files not in the proof)%s: listed under "Functions outside the proof".'
+                % (n_open, n_defined, sum(len(missing[f]) for f in in_proof),
+                   n_open - sum(len(missing[f]) for f in in_proof),
+                   '; %d more are the trusted edge (%s)' % (n_trusted, trusted_ids(edge))
+                   if n_trusted else ''), '']
+    elif n_missing:
+        out += ['Coverage: **every function is in the proof but the trusted edge**: %d of '
+                'the %d functions defined in the source files have goals in a run; the '
+                'other %d, in %s, are outside the proof by design, each named in a trusted '
+                'assumption of `spec/TRUSTED.md` (%s) with why it is not proved and what '
+                'backs it instead: listed under "Functions outside the proof".'
+                % (n_defined - n_missing, n_defined, n_missing,
+                   ', '.join('`%s`' % f for f in outside if missing[f]),
+                   trusted_ids(edge)), '']
     else:
         out += ['Coverage: every one of the %d functions defined in the source files (%s) '
                 'has goals in a run.' % (n_defined, ', '.join('`%s`' % f for f in src_files)),
@@ -815,15 +862,20 @@ def main():
                      fns, '%d / %d' % (t[1], t[0]), '%d / %d' % (t[3], t[2]),
                      'yes' if complete else '**no**'])
     for f in outside:
-        rows.append(['`%s`' % f, '**not in the proof**', '0 / %d' % len(defined[f]),
-                     '0 / 0', '0 / 0', '**no**'])
+        whole = bool(defined[f]) and all(n in edge for n, _ in defined[f])
+        rows.append(['`%s`' % f, 'trusted edge (%s), not in the proof' % trusted_ids(
+            [n for n, _ in defined[f]]) if whole else '**not in the proof**',
+                     '0 / %d' % len(defined[f]), '0 / 0', '0 / 0',
+                     'trusted' if whole else '**no**'])
     rows.append(['**total**', '', '**%d / %d**' % (n_defined - n_missing, n_defined),
                  '**%d / %d**' % (tot['proved'], tot['goals']),
                  '**%s / %d**' % (tot['smoke_ok'], tot['smoke']),
-                 '**%s**' % ('yes' if all_ok and not n_missing else 'no')])
+                 '**%s**' % ('no' if not all_ok or n_open else
+                             'yes, but the trusted edge' if n_missing else 'yes')])
     out += ['Per file, over all runs ("functions with goals": of the functions defined in '
             'a `.c` file, those with goals in some run; "all" needs every goal and smoke '
-            'test of the file proved and every function of it in the proof):', '']
+            'test of the file proved and every function of it in the proof; "trusted": a '
+            'file in no run whose every function a trusted assumption names):', '']
     out += table(['file', 'runs', 'functions with goals / defined',
                   'goals proved (Valid) / total', 'smoke tests passed / total', 'all'],
                  rows, ['l', 'l', 'r', 'r', 'r', 'l'])
@@ -892,11 +944,13 @@ def main():
     out.append('')
 
     # ---- 3b. functions without goals
-    out += ['## Functions not yet proved', '',
+    out += ['## Functions outside the proof', '',
             'Functions defined (with a body, at top level) in the source files that have '
             'no goal in any run: in a file of a run but not selected with `-wp-fct`, or in '
             'a file of the Makefile `SRC` that is in no run. Found by scanning the C text, '
-            'so code under `#if` is listed whatever the condition.', '']
+            'so code under `#if` is listed whatever the condition. A function of a file in '
+            'no run that a row of `spec/TRUSTED.md` names is the trusted edge (the row\'s '
+            'id follows its name); any other is not yet proved.', '']
     if not n_missing:
         out += ['None: every function defined in %s has goals.'
                 % ', '.join('`%s`' % f for f in src_files), '']
@@ -904,10 +958,14 @@ def main():
         if not missing[f]:
             continue
         rs = [r.name for r in runs if f in r.files]
+        whole = not rs and all(n in edge for n, _ in defined[f])
         out += ['* `%s` (%s): %d of %d functions: %s' % (
             f, 'run %s' % ', '.join('`%s`' % n for n in rs) if rs else
-            '**not in the proof**', len(missing[f]), len(defined[f]),
-            ', '.join('`%s` (line %d)' % nl for nl in missing[f]))]
+            'in no run: the trusted edge' if whole else '**not in the proof**',
+            len(missing[f]), len(defined[f]),
+            ', '.join('`%s` (line %d%s)' % (n, l, ', trusted: %s' % trusted_ids([n])
+                                            if n in edge else ', **not yet proved**')
+                      for n, l in missing[f]))]
     out.append('')
 
     # ---- 4. trusted assumptions
@@ -940,7 +998,7 @@ def main():
     for r in runs:
         for n, f in r.where.items():
             where.setdefault(n, f)
-    out += requirements_section(per, where)
+    out += requirements_section(per, where, edge)
 
     # ---- 6. not proved
     out += ['## Goals not proved', '',
@@ -977,16 +1035,18 @@ def main():
           % (os.path.relpath(a.out, ROOT), tot['proved'], tot['goals'], tot['smoke_ok'],
              tot['smoke'], len(runs), '' if len(runs) == 1 else 's',
              '' if all_ok else '; NOT 100%',
-             '; %d functions not yet proved' % n_missing if n_missing else ''))
-    return 0 if all_ok else 1
+             '; %d functions not yet proved' % n_open if n_open else ''))
+    return 0 if all_ok and not n_open else 1
 
 
-def requirements_section(per, where):
+def requirements_section(per, where, trusted):
     lines = ['## Requirements traceability', '',
              'From `spec/REQUIREMENTS.md` (read when this report was generated). The check '
              'column is generated: each function named in backticks under "proved by" '
              '(`*` patterns expanded over the functions with goals) counts as proved if all '
-             'its goals and smoke tests are proved in some run; each test named in backticks under "tested by" looked up among the test '
+             'its goals and smoke tests are proved in some run, and a function of the '
+             'trusted edge (a file in no run, named in `spec/TRUSTED.md`) counts as '
+             'trusted, with its row\'s id ("proved, leaning on trusted assumptions"); each test named in backticks under "tested by" looked up among the test '
              'functions of `tests/*.c` and `tests/target/*.c`, each fuzz harness `fuzz_*` '
              'as `fuzz/<name>.c`, each backticked path as a file. Names in backticks that '
              'are not functions (predicates, behaviours, clauses) are not checked.', '']
@@ -1029,7 +1089,7 @@ def requirements_section(per, where):
         if not rid:
             continue
         # ---- proof side
-        pchecks, pstate = [], None
+        pchecks, pstate, leans = [], None, False
         if re.match(r'\s*not yet', pby, re.I):
             pstate = 'not proved'
             pchecks.append('not proved ("not yet")')
@@ -1053,6 +1113,11 @@ def requirements_section(per, where):
                     bad = True
                 names += [f for f in declared if f not in names]
             for n in names:
+                if n not in fstat and n in trusted:
+                    pchecks.append('`%s`: trusted (%s, `spec/TRUSTED.md`), not in the '
+                                   'proof' % (n, ', '.join(trusted[n])))
+                    leans = True
+                    continue
                 if n not in fstat:
                     pchecks.append('`%s`: **no goals in any run** (not yet proved)' % n)
                     bad = True
@@ -1072,7 +1137,8 @@ def requirements_section(per, where):
                 pstate = 'no function named'
                 pchecks.append('no proved function named: not checked')
             else:
-                pstate = 'NOT PROVED' if bad else 'proved'
+                pstate = 'NOT PROVED' if bad else \
+                    'proved, leaning on trusted assumptions' if leans else 'proved'
         counts[pstate] += 1
         # ---- test side
         tchecks = []
@@ -1113,8 +1179,9 @@ def requirements_section(per, where):
             check += '<br>tests: ' + ', '.join(tchecks)
         out_rows.append([md_cell(rid), md_cell(req), md_cell(pby), md_cell(tby), check])
     lines += ['%d requirements: %s. Tests or files named but not found: %d.' % (
-        len(out_rows), ', '.join('%d %s' % (counts[k], k) for k in
-                                 ('proved', 'NOT PROVED', 'not proved', 'no function named')
+        len(out_rows), '; '.join('%d %s' % (counts[k], k) for k in
+                                 ('proved', 'proved, leaning on trusted assumptions', 'NOT PROVED',
+                                  'not proved', 'no function named')
                                  if counts[k]), missing_total), '']
     lines += table(['id', 'requirement', 'proved by', 'tested by', 'check (generated)'],
                    out_rows)
